@@ -1,0 +1,1 @@
+"""Dashboard pages, one module each, every one built from dashboards.data."""

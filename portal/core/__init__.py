@@ -1,0 +1,1 @@
+"""Infrastructure shared by every feature: database, Celery wiring, crypto, errors, time and money helpers."""

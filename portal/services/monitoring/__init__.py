@@ -1,0 +1,1 @@
+"""Regional monitoring: the figures behind the dashboards, computed from data and scoped by the access policy."""

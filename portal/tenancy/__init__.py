@@ -1,0 +1,1 @@
+"""Tenancy: institutions, users and their roles, API tokens, browser sign-in and TOTP."""
