@@ -24,6 +24,7 @@ from portal.core.errors import PortalError
 from portal.core.logs import configure_logging, new_request_id
 from portal.core.runtime import close_request_session
 from portal.policies import import_policies
+from portal.tasks import import_tasks
 
 csrf = CSRFProtect()
 log = logging.getLogger("portal.app")
@@ -72,6 +73,7 @@ def build_app(config: dict[str, Any] | None = None, *, mount_extensions: bool = 
     app.extensions["keyring"] = make_keyring(settings)
 
     _init_web(app)
+    import_tasks()  # registers shared tasks and their beat entries before Celery reads the schedule
     celery_init_app(app)
     import_policies()
     require_policies()

@@ -18,7 +18,8 @@ def error_code(error: GraphQLError) -> str:
         return original.code
     if error.extensions and "code" in error.extensions:
         return str(error.extensions["code"])
-    if original is None:
+    if original is None or error.path is None:
+        # Not raised by a resolver: a document or variable problem (e.g. a value a scalar cannot represent).
         return "BAD_USER_INPUT"
     return "INTERNAL"
 
@@ -26,11 +27,14 @@ def error_code(error: GraphQLError) -> str:
 def format_error(error: GraphQLError) -> dict[str, Any]:
     """The JSON form of ``error`` with a safe message and ``extensions.code``."""
     code = error_code(error)
+    original = error.original_error
     if code == "INTERNAL":
-        log.error("internal error in GraphQL resolver", exc_info=error.original_error)
+        log.error("internal error in GraphQL resolver", exc_info=original)
         message = "internal error; the request id identifies it in the logs"
-    elif isinstance(error.original_error, PortalError):
-        message = error.original_error.message
+    elif isinstance(original, PortalError):
+        message = original.message
+    elif original is not None and not isinstance(original, GraphQLError) and error.path is None:
+        message = error.message.split(";")[0]  # keep the variable's name and value, drop the exception text
     else:
         message = error.message
     body: dict[str, Any] = {"message": message, "extensions": {"code": code}}

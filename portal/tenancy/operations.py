@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 import pyotp
-from sqlalchemy import select
+from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from portal.access import Kind, Principal, Role, allowed_roles, check_access, guarded
@@ -268,3 +268,15 @@ def viewer(principal: Principal, *, session: Session) -> ViewerInfo:
     if user is None:
         raise NotFound("the acting user no longer exists")
     return ViewerInfo(user, user.institution, principal.roles)
+
+
+@guarded("tenancy.token.purge")
+def purge_expired_tokens(principal: Principal, *, older_than_days: int = 30, session: Session) -> int:
+    """Delete tokens that expired or were revoked more than ``older_than_days`` ago; returns how many."""
+    check_access("tenancy.token.purge", principal)
+    cutoff = utcnow() - timedelta(days=older_than_days)
+    stale = select(ApiToken.id).where((ApiToken.expires_at < cutoff) | (ApiToken.revoked_at < cutoff))
+    ids = list(session.scalars(stale))
+    if ids:
+        session.execute(delete(ApiToken).where(ApiToken.id.in_(ids)))
+    return len(ids)

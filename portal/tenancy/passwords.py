@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import os
 
 from argon2 import PasswordHasher
@@ -13,8 +14,12 @@ from portal.core.errors import BadInput
 _TEST_PROFILE = os.environ.get("PORTAL_PASSWORD_HASH_PROFILE") == "test"
 _hasher = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1) if _TEST_PROFILE else PasswordHasher()
 MIN_LENGTH = 10
-# A real hash of a random string: verifying against it when the user is unknown keeps timing uniform.
-_DUMMY = _hasher.hash("not-a-real-password-0")
+
+
+@functools.cache
+def _dummy_hash() -> str:
+    """A real hash of a fixed string: verifying against it when the user is unknown keeps timing uniform."""
+    return _hasher.hash("not-a-real-password-0")
 
 
 def check_password_rules(password: str) -> None:
@@ -33,7 +38,7 @@ def hash_password(password: str) -> str:
 def verify_password(stored: str | None, password: str) -> bool:
     """Whether ``password`` matches ``stored`` (constant work even when there is no stored hash)."""
     try:
-        return _hasher.verify(stored or _DUMMY, password) and stored is not None
+        return _hasher.verify(stored or _dummy_hash(), password) and stored is not None
     except (VerifyMismatchError, VerificationError, InvalidHashError):
         return False
 

@@ -59,3 +59,11 @@ def totp_enrol(principal: Principal, user: Any = None, **_: Any) -> Decision:
 def viewer_read(principal: Principal, _target: Any = None, **_: Any) -> Decision:
     """Any signed-in user or token holder may ask who they are."""
     return Decision.allow()
+
+
+@policy("tenancy.token.purge")
+def token_purge(principal: Principal, _target: Any = None, **_: Any) -> Decision:
+    """Housekeeping by the operator or the scheduler only."""
+    if principal.operator:
+        return Decision.allow()
+    return Decision.deny("token housekeeping runs from the scheduler")
