@@ -69,7 +69,9 @@ def build_app(config: dict[str, Any] | None = None, *, mount_extensions: bool = 
         WTF_CSRF_HEADERS=["X-CSRFToken", "X-CSRF-Token"],
         TESTING=settings.mode == "testing",
     )
-    app.extensions["db"] = Database(settings.database_url, statement_timeout_ms=settings.statement_timeout_ms)
+    app.extensions["db"] = Database(
+        settings.database_url, statement_timeout_ms=settings.statement_timeout_ms, role=settings.db_role
+    )
     app.extensions["keyring"] = make_keyring(settings)
 
     _init_web(app)
@@ -90,7 +92,10 @@ def _init_web(app: Flask) -> None:
     from portal.web.i18n import current_language, translate
     from portal.web.views import bp as web_bp
 
+    from portal.web.ratelimit import init_ratelimit
+
     csrf.init_app(app)
+    init_ratelimit(app)
     csrf.exempt(api_bp)  # /graphql checks the CSRF header itself for browser sessions only
     init_auth(app)
     app.register_blueprint(web_bp)

@@ -40,6 +40,19 @@ def _mode(text: str) -> str:
     return text
 
 
+def _rate(text: str) -> str:
+    from limits import parse_many
+
+    parse_many(text)  # raises ValueError naming what it could not read
+    return text
+
+
+def _identifier(text: str) -> str:
+    if not text.replace("_", "").isalnum():
+        raise ValueError("expected a plain SQL role name (letters, digits, underscore)")
+    return text
+
+
 def _url(text: str) -> str:
     if "://" not in text:
         raise ValueError("expected a URL such as sqlite:///var/portal.db or postgresql+psycopg://host/db")
@@ -78,6 +91,10 @@ class Settings:
     host: str = "127.0.0.1"
     port: int = 8000
     celery_eager: bool = False
+    ratelimit_storage_url: str = "memory://"
+    ratelimit_login: str = "30 per minute"
+    ratelimit_graphql: str = "600 per minute"
+    db_role: str = ""
     extra: dict[str, Any] = field(default_factory=dict)
 
     @property
@@ -105,6 +122,10 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("host", ("PORTAL_HOST",), str),
     Setting("port", ("PORTAL_PORT",), _positive_int),
     Setting("celery_eager", ("PORTAL_CELERY_EAGER",), _bool),
+    Setting("ratelimit_storage_url", ("PORTAL_RATELIMIT_STORAGE_URL",), _url, secret=True),
+    Setting("ratelimit_login", ("PORTAL_RATELIMIT_LOGIN",), _rate),
+    Setting("ratelimit_graphql", ("PORTAL_RATELIMIT_GRAPHQL",), _rate),
+    Setting("db_role", ("PORTAL_DB_ROLE",), _identifier),
 )
 _BY_NAME = {s.name: s for s in SETTINGS}
 

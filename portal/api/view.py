@@ -19,6 +19,7 @@ from portal.api.persisted import persisted_operations
 from portal.core.errors import PortalError
 from portal.core.runtime import keyring, request_session, settings
 from portal.web.auth import bearer_secret, current_principal
+from portal.web.ratelimit import graphql_limit
 
 bp = Blueprint("api", __name__, template_folder="templates")
 
@@ -36,6 +37,7 @@ def _error(message: str, code: str, status: int = 200) -> Response:
 
 
 @bp.post("/graphql")
+@graphql_limit
 def graphql_post() -> Response:
     """Execute one GraphQL operation for the request's principal."""
     payload = request.get_json(silent=True)

@@ -64,8 +64,12 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.close()
 
 
-def make_engine(url: str, *, statement_timeout_ms: int = 5000, echo: bool = False) -> Engine:
-    """An engine for ``url`` with the portal's connection settings (SQLite pragmas, PostgreSQL statement timeout)."""
+def make_engine(url: str, *, statement_timeout_ms: int = 5000, role: str = "", echo: bool = False) -> Engine:
+    """An engine for ``url`` with the portal's connection settings (SQLite pragmas, PostgreSQL statement timeout).
+
+    ``role`` (PostgreSQL only) is assumed on every new connection, so a superuser URL still runs the app as a role
+    without BYPASSRLS and row-level security applies.
+    """
     kwargs: dict[str, Any] = {"echo": echo, "future": True}
     if url.startswith("sqlite"):
         kwargs["connect_args"] = {"timeout": 10, "check_same_thread": False}
@@ -75,15 +79,30 @@ def make_engine(url: str, *, statement_timeout_ms: int = 5000, echo: bool = Fals
     engine = create_engine(url, **kwargs)
     if engine.dialect.name == "sqlite":
         event.listen(engine, "connect", _sqlite_pragmas)
+        # pysqlite's own transaction handling breaks SAVEPOINT: let SQLAlchemy emit BEGIN itself.
+        event.listen(engine, "connect", _sqlite_autocommit_driver)
+        event.listen(engine, "begin", lambda conn: conn.exec_driver_sql("BEGIN"))
+    elif role:
+        event.listen(engine, "connect", lambda dbapi_conn, _rec: _set_role(dbapi_conn, role))
     return engine
+
+
+def _sqlite_autocommit_driver(dbapi_connection: Any, _record: Any) -> None:
+    dbapi_connection.isolation_level = None
+
+
+def _set_role(dbapi_connection: Any, role: str) -> None:
+    with dbapi_connection.cursor() as cursor:
+        cursor.execute(f'SET ROLE "{role}"')
+    dbapi_connection.commit()
 
 
 class Database:
     """An engine plus its session factory; lives in ``app.extensions['db']`` and in each worker."""
 
-    def __init__(self, url: str, *, statement_timeout_ms: int = 5000):
+    def __init__(self, url: str, *, statement_timeout_ms: int = 5000, role: str = ""):
         self.url = url
-        self.engine = make_engine(url, statement_timeout_ms=statement_timeout_ms)
+        self.engine = make_engine(url, statement_timeout_ms=statement_timeout_ms, role=role)
         self.sessions = sessionmaker(bind=self.engine, expire_on_commit=False, future=True)
         if self.engine.dialect.name == "postgresql":
             event.listen(self.sessions, "after_begin", _set_tenant)

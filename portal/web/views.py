@@ -15,6 +15,7 @@ from portal.tenancy import operations as tenancy
 from portal.tenancy.models import User
 from portal.web.auth import SessionUser, current_principal
 from portal.web.i18n import LANGUAGES, translate
+from portal.web.ratelimit import login_limit
 
 bp = Blueprint("web", __name__, template_folder="templates", static_folder="static", static_url_path="/static/web")
 
@@ -36,6 +37,7 @@ def login_form():
 
 
 @bp.post("/login")
+@login_limit
 def login_submit():
     """Check e-mail and password (lockout after repeated failures), then TOTP where enrolled."""
     cfg = settings()

@@ -113,3 +113,36 @@ def test_demo_users_refused_outside_demo_database(client, app):
     token = csrf_from(client.get("/login").get_data(as_text=True))
     resp = client.post("/login", data={"email": "admin@bank-a.demo", "password": "demo-bank-a", "csrf_token": token})
     assert resp.status_code == 401 and "演示" in resp.get_data(as_text=True)
+
+
+def test_sign_in_attempts_are_rate_limited(app_config, region):
+    from portal import create_app
+
+    limited = create_app({**app_config, "ratelimit_login": "3 per minute"}, mount_extensions=False)
+    client = limited.test_client()
+    token = csrf_from(client.get("/login").get_data(as_text=True))
+    codes = [client.post("/login", data={"email": "x@y.cn", "password": "p" * 12, "csrf_token": token}).status_code
+             for _ in range(4)]
+    assert codes[:3] == [401, 401, 401] and codes[3] == 429
+    limited.extensions["db"].dispose()
+
+
+def test_graphql_rate_limited_per_token(app_config, region, api_token):
+    from portal import create_app
+
+    limited = create_app({**app_config, "ratelimit_graphql": "2 per minute"}, mount_extensions=False)
+    client = limited.test_client()
+    headers = {"Authorization": f"Bearer {api_token('bank-a')}"}
+    codes = [client.post("/graphql", json={"query": "{ me { roles } }"}, headers=headers).status_code for _ in range(3)]
+    assert codes == [200, 200, 429]
+    body = client.post("/graphql", json={"query": "{ me { roles } }"}, headers=headers).get_json()
+    assert body["errors"][0]["extensions"]["code"] == "RATE_LIMITED"
+    limited.extensions["db"].dispose()
+
+
+def test_bad_rate_setting_is_named():
+    from portal.config import load_settings
+    from portal.core.errors import BadInput
+
+    with pytest.raises(BadInput, match="PORTAL_RATELIMIT_LOGIN='lots'"):
+        load_settings(environ={"PORTAL_RATELIMIT_LOGIN": "lots"})
