@@ -32,7 +32,7 @@ def demo_password(code: str) -> str:
 
 def seed(ctx) -> None:
     """Create the eight demo institutions and one admin user each holding every role its kind allows."""
-    ctx.progress("institutions", len(DEMO_INSTITUTIONS))
+    bar = ctx.progress("institutions", len(DEMO_INSTITUTIONS))
     for index, (code, kind, name, name_en, district) in enumerate(DEMO_INSTITUTIONS, start=1):
         inst = operations.create_institution(
             OPERATOR,
@@ -56,3 +56,4 @@ def seed(ctx) -> None:
             session=ctx.session,
         )
         ctx.institutions[code] = inst.id
+        bar.update(1)

@@ -8,6 +8,7 @@ from urllib.parse import urlsplit
 from flask import Blueprint, abort, redirect, render_template, request, session, url_for
 from flask_login import login_required, login_user, logout_user
 
+from portal.core.activity import record_activity
 from portal.core.errors import BadInput, RateLimited, Unauthenticated
 from portal.core.meta import demo_database
 from portal.core.runtime import request_session, settings
@@ -53,12 +54,14 @@ def login_submit():
             demo_allowed=demo_database(db),
         )
     except (Unauthenticated, RateLimited) as exc:
+        record_activity(db, None, "sign_in.failed", detail=f"{type(exc).__name__}: {exc.message}"[:200])
         db.commit()  # the failure counter and lock must persist
         key = "login.locked" if isinstance(exc, RateLimited) else "login.failed"
         if "demo" in str(exc):
             key = "login.demo_refused"
         status = 429 if isinstance(exc, RateLimited) else 401
         return render_template("login.html", error=translate(key), next=request.form.get("next", "")), status
+    record_activity(db, None, "sign_in.password_ok", user_id=result.user.id, institution_id=result.user.institution_id)
     db.commit()
     target = safe_next(request.form.get("next"))
     session.clear()

@@ -121,8 +121,10 @@ def test_sign_in_attempts_are_rate_limited(app_config, region):
     limited = create_app({**app_config, "ratelimit_login": "3 per minute"}, mount_extensions=False)
     client = limited.test_client()
     token = csrf_from(client.get("/login").get_data(as_text=True))
-    codes = [client.post("/login", data={"email": "x@y.cn", "password": "p" * 12, "csrf_token": token}).status_code
-             for _ in range(4)]
+    codes = [
+        client.post("/login", data={"email": "x@y.cn", "password": "p" * 12, "csrf_token": token}).status_code
+        for _ in range(4)
+    ]
     assert codes[:3] == [401, 401, 401] and codes[3] == 429
     limited.extensions["db"].dispose()
 
@@ -146,3 +148,19 @@ def test_bad_rate_setting_is_named():
 
     with pytest.raises(BadInput, match="PORTAL_RATELIMIT_LOGIN='lots'"):
         load_settings(environ={"PORTAL_RATELIMIT_LOGIN": "lots"})
+
+
+def test_sign_ins_are_in_the_activity_log(client, region, app):
+    from sqlalchemy import select
+
+    from portal.core.models import ActivityLog
+
+    sign_in(client, region["bank-a"]["email"])
+    token = csrf_from(client.get("/login").get_data(as_text=True))
+    client.post(
+        "/login", data={"email": region["bank-b"]["email"], "password": "wrong-wrong-wrong", "csrf_token": token}
+    )
+    with app.extensions["db"].unit_of_work() as s:
+        actions = [row.action for row in s.scalars(select(ActivityLog).order_by(ActivityLog.id))]
+    assert actions == ["sign_in.password_ok", "sign_in.failed"]
+    assert all(PASSWORD not in (row or "") for row in actions)
