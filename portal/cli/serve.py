@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+
 import click
 
 from portal import create_app
@@ -82,10 +84,11 @@ def up(host: str | None, port: int | None, size: str) -> None:
         ctx = click.get_current_context()
         ctx.invoke(serve, host=host, port=port, threads=True)
     finally:
-        try:
-            os.killpg(worker_proc.pid, signal.SIGTERM)
-            worker_proc.wait(timeout=15)
-        except (ProcessLookupError, subprocess.TimeoutExpired):
+        # SIGTERM to the worker's main process is Celery's warm shutdown: it stops its own pool children.
+        worker_proc.terminate()
+        with contextlib.suppress(subprocess.TimeoutExpired):
+            worker_proc.wait(timeout=20)
+        with contextlib.suppress(ProcessLookupError):  # anything of its group still alive is killed
             os.killpg(worker_proc.pid, signal.SIGKILL)
 
 
