@@ -9,7 +9,7 @@ import click
 
 from portal.core.errors import PortalError
 
-TOPICS: tuple[str, ...] = ("db", "tenants", "serve", "demo")
+TOPICS: tuple[str, ...] = ("db", "tenants", "serve", "demo", "audit")
 
 
 class PortalGroup(click.Group):

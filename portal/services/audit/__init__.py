@@ -1,0 +1,1 @@
+"""Audit service: recording QA and the violating-speech monitor (``portal.services.audit.monitor``)."""
