@@ -7,6 +7,11 @@ import importlib
 MODEL_MODULES = (
     "portal.tenancy.models",
     "portal.core.models",
+    "portal.registry.models",
+    "portal.services.compliance.models",
+    "portal.services.evidence.models",
+    "portal.services.audit.models",
+    "portal.services.scoring.models",
 )
 
 

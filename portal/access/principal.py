@@ -45,11 +45,14 @@ class Principal:
     email: str | None = None
     via_token: bool = False
     operator: bool = False
+    system: bool = False
 
     @property
     def is_authenticated(self) -> bool:
-        """True for a signed-in user, a valid token, or the shell operator."""
-        return self.operator or (self.user_id is not None and self.institution_id is not None)
+        """True for a signed-in user, a valid token, a scheduled job acting for an institution, or the operator."""
+        if self.operator:
+            return True
+        return self.institution_id is not None and (self.user_id is not None or self.system)
 
     def has_role(self, role: Role | str) -> bool:
         """Whether this principal holds ``role``."""
@@ -58,7 +61,7 @@ class Principal:
     @classmethod
     def system(cls, institution_id: int, code: str, kind: Kind) -> Principal:
         """A principal for scheduled jobs acting on behalf of an institution with every role of its kind."""
-        return cls(None, institution_id, code, kind, allowed_roles(kind), email=None)
+        return cls(None, institution_id, code, kind, allowed_roles(kind), email=None, system=True)
 
 
 ANONYMOUS = Principal(None, None, None, None, frozenset())

@@ -110,6 +110,11 @@ def guarded(action: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
     def wrap(fn: Callable[..., Any]) -> Callable[..., Any]:
         @functools.wraps(fn)
         def run(*args: Any, **kwargs: Any) -> Any:
+            principal = args[0] if args else kwargs.get("principal")
+            entry = _POLICIES.get(action)
+            # The anonymous are refused before any argument is even read (so they learn nothing from input errors).
+            if isinstance(principal, Principal) and not principal.is_authenticated and not (entry and entry.public):
+                raise Unauthenticated("sign in or present an API token")
             token = _consulted.set(set())
             try:
                 result = fn(*args, **kwargs)

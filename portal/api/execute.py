@@ -17,10 +17,10 @@ from portal.api.connections import CursorCodec
 from portal.api.context import RequestContext
 from portal.api.errors import coded, format_error
 from portal.api.limits import Limits, limit_rule
-from portal.api.schema import build_schema
+from portal.api.schema import build_schema, public_root_fields
 from portal.config import Settings
 from portal.core.crypto import Keyring
-from portal.core.errors import RateLimited
+from portal.core.errors import RateLimited, Unauthenticated
 
 LIMITS = Limits()
 
@@ -45,6 +45,8 @@ class RootSavepoint:
             raise RateLimited("the request exceeded its time budget")
         if info.path.prev is not None:
             return next_(root, info, **args)
+        if not info.context.principal.is_authenticated and info.field_name not in public_root_fields():
+            raise Unauthenticated("sign in or present an API token")
         nested = info.context.session.begin_nested()
         try:
             result = next_(root, info, **args)

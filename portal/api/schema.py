@@ -7,7 +7,9 @@ from functools import lru_cache
 
 import graphene
 
-GQL_MODULES: tuple[str, ...] = ("portal.tenancy.gql", "portal.services.monitoring.gql")
+GQL_MODULES: tuple[str, ...] = ("portal.tenancy.gql", "portal.services.monitoring.gql",
+                                  "portal.services.scoring.gql",
+                                  "portal.services.audit.gql", "portal.services.evidence.gql", "portal.services.compliance.gql")
 
 
 def _parts(attr: str) -> list[type]:
@@ -31,6 +33,15 @@ def build_schema() -> graphene.Schema:
     for name in GQL_MODULES:
         extra.extend(getattr(importlib.import_module(name), "TYPES", ()))
     return graphene.Schema(query=query, mutation=mutation, types=extra or None, auto_camelcase=True)
+
+
+@lru_cache(maxsize=1)
+def public_root_fields() -> frozenset[str]:
+    """Root fields open to the anonymous (each gql module lists its own in ``PUBLIC_FIELDS``, camelCase)."""
+    names: set[str] = set()
+    for name in GQL_MODULES:
+        names.update(getattr(importlib.import_module(name), "PUBLIC_FIELDS", ()))
+    return frozenset(names)
 
 
 def schema_sdl() -> str:

@@ -23,6 +23,7 @@ _SENT = re.compile(r"[!?\n]|\.(?![0-9a-z])")
 _CLAUSE = re.compile(r"[!?\n,;]|\.(?![0-9a-z])|:(?![0-9])")
 _RUN = re.compile(r"[0-9零〇一二三四五六七八九幺](?:[ -]?[0-9零〇一二三四五六七八九幺])*x?")
 _DIGIT = frozenset("0123456789零〇一二三四五六七八九幺")
+MERGE_GAP = 3  # characters between two same-kind matches of one turn that still make them one finding
 
 
 @dataclass(frozen=True, slots=True)
@@ -189,8 +190,12 @@ class Detector:
                       if alts[0] not in model.runs and not set(alts) & model.frequent)
         return _Candidate(rule.kind, start, end, rule.confidence, cores, question, rule.suppresses)
 
-    def findings(self, cands: list[_Candidate], turn: int) -> list[Finding]:
-        """Merge overlapping candidates of one kind into findings; confidences combine as independent evidence."""
+    def findings(self, cands: list[_Candidate], turn: int, norm: str = "") -> list[Finding]:
+        """Merge candidates of one kind into findings; confidences combine as independent evidence.
+
+        Candidates merge when they overlap, or when they are adjacent in ``norm`` (the normalised turn): at most
+        ``MERGE_GAP`` characters apart with no clause boundary between (``抓你坐牢`` is one finding, not two).
+        """
         masters = [c for c in cands if c.suppresses]
         if masters:
             dropped = {k for m in masters for k in m.suppresses}
@@ -203,7 +208,7 @@ class Detector:
             group.sort(key=lambda c: (c.start, c.end))
             spans: list[list] = []
             for c in group:
-                if spans and c.start < spans[-1][1]:
+                if spans and (c.start < spans[-1][1] or _adjacent(norm, spans[-1][1], c.start)):
                     spans[-1][1] = max(spans[-1][1], c.end)
                     spans[-1][2] *= 1.0 - c.confidence
                 else:
@@ -219,7 +224,8 @@ class Detector:
         _check_args(language, speaker)
         if speaker != "agent" or not text:
             return []
-        return self.findings(self.candidates(text, language), turn)
+        cands = self.candidates(text, language)
+        return self.findings(cands, turn, normalise(text, language)) if cands else []
 
     # -- a transcript ----------------------------------------------------------------------------------------------
     def scan_turns(self, turns: list[tuple[str, str]], language: str) -> list[Finding]:
@@ -235,8 +241,15 @@ class Detector:
                 heard = _previous_words(turns, i, language)
                 if heard:
                     cands = [c for c in cands if not (c.question and c.cores and all(w in heard for w in c.cores))]
-            out.extend(self.findings(cands, i))
+            out.extend(self.findings(cands, i, normalise(text, language)))
         return out
+
+
+def _adjacent(norm: str, end: int, start: int) -> bool:
+    """Whether a span ending at ``end`` and one starting at ``start`` are adjacent: a short gap, no clause break."""
+    if not norm or start < end or start - end > MERGE_GAP:
+        return False
+    return _CLAUSE.search(norm, end, start) is None
 
 
 def _check_args(language: str, speaker: str) -> None:
