@@ -59,7 +59,7 @@ class Principal:
         return Role(role) in self.roles
 
     @classmethod
-    def system(cls, institution_id: int, code: str, kind: Kind) -> Principal:
+    def scheduled(cls, institution_id: int, code: str, kind: Kind) -> Principal:
         """A principal for scheduled jobs acting on behalf of an institution with every role of its kind."""
         return cls(None, institution_id, code, kind, allowed_roles(kind), email=None, system=True)
 

@@ -7,7 +7,7 @@ batch, rebuilt from the database: a user deactivated or moved since then stops t
 failed, by the bank's system principal) rather than scoring in their name.
 
 Scheduled monitoring: ``scoring.monitor_champions`` (daily, beat) lists the champions as the shell operator and
-sends one ``scoring.monitor_model_scores`` per model, which acts as ``Principal.system`` of the owning bank.
+sends one ``scoring.monitor_model_scores`` per model, which acts as ``Principal.scheduled`` of the owning bank.
 """
 
 from __future__ import annotations
@@ -28,10 +28,10 @@ from portal.tenancy.models import Institution, User
 
 
 def _system(session: Session, institution_id: int) -> Principal:
-    """The institution acting as a scheduled job (what ``Principal.system`` builds: every role, ``system=True``).
+    """The institution acting as a scheduled job (what ``Principal.scheduled`` builds: every role, ``system=True``).
 
     Built field by field: in portal/access/principal.py the dataclass field ``system`` shadows the classmethod of
-    the same name, so ``Principal.system(...)`` is not callable there (reported; switch back once it is fixed).
+    the same name, so ``Principal.scheduled(...)`` is not callable there (reported; switch back once it is fixed).
     """
     inst = session.get(Institution, institution_id)
     if inst is None:

@@ -1,7 +1,6 @@
 """What the compliance service does: standards in force, contact attempts checked before contact, compliance reports."""
 
 from portal.services.compliance.operations import reports
-
 from portal.services.compliance.operations.attempts import (
     AttemptResult,
     check_contact,
