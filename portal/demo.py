@@ -23,7 +23,11 @@ from portal.tenancy.models import Institution
 
 SIZES = {"small": 10_000, "medium": 100_000, "large": 1_000_000}
 
-PARTS: tuple[str, ...] = ("portal.tenancy.demo:seed",)
+PARTS: tuple[str, ...] = (
+    "portal.tenancy.demo:seed",
+    "portal.registry.demo:seed",
+    "portal.services.compliance.demo:seed",
+)
 
 
 @dataclass

@@ -9,7 +9,7 @@ import click
 
 from portal.core.errors import PortalError
 
-TOPICS: tuple[str, ...] = ("db", "tenants", "serve", "demo", "audit", "scoring", "evidence")
+TOPICS: tuple[str, ...] = ("db", "tenants", "serve", "demo", "audit", "scoring", "evidence", "standards")
 
 
 class PortalGroup(click.Group):

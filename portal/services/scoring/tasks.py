@@ -57,7 +57,7 @@ def score_batch_chunk(institution_id: int, chunk_id: int, user_id: int | None = 
         with unit_of_work(institution_id) as session:
             principal = _user(session, institution_id, user_id)
             return operations.score_batch_chunk(principal, chunk_id, session=session, keyring=keyring())
-    except PortalError as exc:
+    except PortalError as exc:  # recorded by the bank's own job; another bank's id is refused here too
         with unit_of_work(institution_id) as session:
             operations.fail_chunk(_system(session, institution_id), chunk_id, exc.message, session=session)
         return 0
@@ -84,12 +84,12 @@ def dispatch_after_commit(session: Session, institution_id: int, batch_id: int, 
     state = {"open": True}
 
     def after_commit(sess: Session) -> None:
-        if state["open"] and not sess.in_transaction():  # not a released savepoint: the outer commit
+        if state["open"] and sess.get_nested_transaction() is None:  # not a released savepoint: the outer commit
             state["open"] = False
             dispatch_batch(institution_id, batch_id, chunk_ids, user_id)
 
     def after_rollback(sess: Session) -> None:
-        if not sess.in_transaction():
+        if sess.get_nested_transaction() is None:
             state["open"] = False
 
     event.listen(session, "after_commit", after_commit)

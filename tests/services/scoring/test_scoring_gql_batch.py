@@ -9,6 +9,7 @@ import pytest
 from celery.contrib.testing.worker import start_worker
 from sqlalchemy import func, select
 
+from portal.core.errors import Forbidden
 from portal.services.scoring import metrics, tasks
 from portal.services.scoring import operations as ops
 from portal.services.scoring.models import MonitoringRun, Score, ScoringBatch, ScoringBatchChunk
@@ -115,9 +116,11 @@ def test_chunk_tasks_take_ids_run_once_and_stop_for_a_deactivated_user(app, regi
             chunk = s.get(ScoringBatchChunk, second.chunk_ids[0])
             assert chunk.scored_at is None and "no longer active" in chunk.error
             assert s.scalar(select(func.count()).select_from(Score).where(Score.batch_id == str(second.id))) == 0
-        assert tasks.score_batch_chunk(region["bank-b"]["id"], view.chunk_ids[1], None) == 0  # another bank's job
+        with pytest.raises(Forbidden, match="own models"):  # another bank's job can neither score nor mark it
+            tasks.score_batch_chunk(region["bank-b"]["id"], view.chunk_ids[1], None)
         with app.extensions["db"].unit_of_work() as s:
-            assert "own models" in s.get(ScoringBatchChunk, view.chunk_ids[1]).error
+            chunk = s.get(ScoringBatchChunk, view.chunk_ids[1])
+            assert (chunk.scored_at, chunk.error) == (None, None)
 
 
 def test_monitoring_alerts_surface_for_the_bank_and_in_the_regulators_aggregates(app, gql, region, german,
