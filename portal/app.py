@@ -88,6 +88,7 @@ def build_app(config: dict[str, Any] | None = None, *, mount_extensions: bool = 
 def _init_web(app: Flask) -> None:
     from portal.api.view import bp as api_bp
     from portal.services.audit.views import bp as audit_bp
+    from portal.services.compliance.views import bp as compliance_bp
     from portal.services.evidence.views import bp as evidence_bp
     from portal.web import health
     from portal.web.auth import current_principal, init_auth
@@ -105,6 +106,7 @@ def _init_web(app: Flask) -> None:
     app.register_blueprint(health.bp)
     app.register_blueprint(audit_bp)
     app.register_blueprint(evidence_bp)
+    app.register_blueprint(compliance_bp)
     app.teardown_appcontext(close_request_session)
 
     @app.before_request
