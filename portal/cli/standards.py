@@ -111,3 +111,20 @@ def check(
     click.echo(f"{len(attempts)} attempts checked against {standard_spec}: {len(verdicts)} violations", err=True)
     if verdicts:
         ctx.exit(1)
+
+
+@group.command("publish")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--effective-from", default=None, help="ISO 8601 instant with offset (default: the file's own)")
+def publish(file: Path, effective_from: str | None) -> None:
+    """Publish a standard version in the portal's database (the regulator's act, from the operator's shell)."""
+    from portal.access import OPERATOR
+    from portal.cli.context import runtime
+    from portal.core.timeutil import parse_instant
+    from portal.services.compliance import operations
+
+    when = parse_instant(effective_from, "--effective-from") if effective_from else None
+    with runtime() as rt, rt.db.unit_of_work() as session:
+        row = operations.publish_standard(OPERATOR, file.read_text(encoding="utf-8"), effective_from=when,
+                                          session=session)
+        click.echo(f"published {row.code}@{row.version} in force from {row.effective_from.isoformat()}")

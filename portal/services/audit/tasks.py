@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from celery import group, shared_task
 from sqlalchemy import select
+from sqlalchemy.exc import OperationalError
 
 from portal.access import Kind, Principal, allowed_roles
 from portal.core.runtime import keyring, unit_of_work
@@ -28,12 +29,19 @@ def _acting_for(session, institution_id: int, user_id: int | None = None) -> Pri
     return Principal(None, inst.id, inst.code, kind, allowed_roles(kind), **extra)
 
 
-@shared_task(name="audit.scan_transcripts", acks_late=True)
+@shared_task(name="audit.scan_transcripts", acks_late=True, autoretry_for=(OperationalError,), retry_backoff=True,
+             max_retries=8)
 def scan_transcripts(institution_id: int, batch_id: int, transcript_ids: list[int], user_id: int | None = None) -> int:
-    """Scan one chunk of a batch for the agency that uploaded it; returns how many transcripts were scanned."""
+    """Scan one chunk of a batch for the agency that uploaded it; returns how many transcripts were newly scanned.
+
+    Two units of work: a read-only one decrypts and scans (parallel across workers), a short one writes the findings
+    (so SQLite's single writer is held only while inserting). A lock timeout is retried with back-off.
+    """
     with unit_of_work(institution_id) as session:
         principal = _acting_for(session, institution_id, user_id)
-        return operations.scan_transcripts(principal, batch_id, transcript_ids, keyring=keyring(), session=session)
+        results = operations.prepare_scan(principal, batch_id, transcript_ids, keyring=keyring(), session=session)
+    with unit_of_work(institution_id) as session:
+        return operations.store_scan(principal, batch_id, results, session=session)
 
 
 @shared_task(name="audit.rescan_batch", acks_late=True)

@@ -271,9 +271,25 @@ class ReviewComplianceReport(graphene.Mutation):
         return ComplianceReportPayload(report=report)
 
 
+class PublishStandard(graphene.Mutation):
+    """The regulator publishes a standard version (TOML text) in force from ``effectiveFrom``."""
+
+    class Arguments:
+        source = graphene.String(required=True, description="the standard version as TOML")
+        effective_from = graphene.DateTime(description="defaults to the version's own effective_from")
+
+    Output = PublishedStandard
+
+    @staticmethod
+    def mutate(_root, info, source, effective_from=None):
+        ctx = info.context
+        return operations.publish_standard(ctx.principal, source, effective_from=effective_from, session=ctx.session)
+
+
 class Mutation(graphene.ObjectType):
     """Compliance's mutations."""
 
+    publish_standard = PublishStandard.Field(required=True)
     record_contact_attempt = RecordContactAttempt.Field(required=True)
     file_compliance_report = FileComplianceReport.Field(required=True)
     review_compliance_report = ReviewComplianceReport.Field(required=True)

@@ -17,6 +17,7 @@ from typing import Any
 
 from celery import chord, group, shared_task
 from sqlalchemy import event
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
 from portal.access import OPERATOR, Kind, Principal, allowed_roles
@@ -50,7 +51,12 @@ def _user(session: Session, institution_id: int, user_id: int | None) -> Princip
     return user.principal()
 
 
-@shared_task(name="scoring.score_batch_chunk", acks_late=True)
+# A lost race for the database (SQLite's WAL snapshot, a PostgreSQL deadlock) rolls the unit of work back whole,
+# the chunk's claim included, so retrying is safe.
+RETRY = {"acks_late": True, "autoretry_for": (OperationalError,), "retry_backoff": True, "max_retries": 8}
+
+
+@shared_task(name="scoring.score_batch_chunk", **RETRY)
 def score_batch_chunk(institution_id: int, chunk_id: int, user_id: int | None = None) -> int:
     """Score one stored chunk as the batch's user; returns how many rows were scored (0: done before, or failed)."""
     try:
@@ -63,7 +69,7 @@ def score_batch_chunk(institution_id: int, chunk_id: int, user_id: int | None = 
         return 0
 
 
-@shared_task(name="scoring.finish_batch", acks_late=True)
+@shared_task(name="scoring.finish_batch", **RETRY)
 def finish_batch(institution_id: int, batch_id: int, user_id: int | None = None) -> str:
     """Close a batch after its chunks (the chord's callback); returns its status."""
     with unit_of_work(institution_id) as session:
@@ -96,7 +102,7 @@ def dispatch_after_commit(session: Session, institution_id: int, batch_id: int, 
     event.listen(session, "after_rollback", after_rollback)
 
 
-@shared_task(name="scoring.monitor_model_scores", acks_late=True)
+@shared_task(name="scoring.monitor_model_scores", **RETRY)
 def monitor_model_scores(institution_id: int, model_id: int) -> str | None:
     """PSI of a champion's recent scores, as its bank's scheduled job; returns the level (None: too few scores)."""
     with unit_of_work(institution_id) as session:
@@ -104,7 +110,7 @@ def monitor_model_scores(institution_id: int, model_id: int) -> str | None:
         return report["level"] if report else None
 
 
-@shared_task(name="scoring.monitor_champions")
+@shared_task(name="scoring.monitor_champions", **RETRY)
 def monitor_champions() -> int:
     """Send one ``scoring.monitor_model_scores`` per champion model; returns how many were sent."""
     with unit_of_work() as session:

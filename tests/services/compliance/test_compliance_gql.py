@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import date
 
 from tests.services.compliance.conftest import PHONE
@@ -84,3 +85,20 @@ def test_bad_report_is_refused_and_nothing_stored(world, gql, api_token):
     assert body["errors"][0]["extensions"]["code"] == "BAD_USER_INPUT"
     _s, body = gql("{ complianceReports { edges { node { id } } } }", token=token)
     assert body["data"]["complianceReports"]["edges"] == []
+
+
+PUBLISH = "mutation($s: String!) { publishStandard(source: $s) { code version } }"
+
+
+def test_malformed_standard_names_line_and_field_and_stores_nothing(world, gql, api_token):
+    from tests.services.compliance.conftest import CN_2026
+
+    broken = CN_2026.replace('start = "22:00"', 'start = "25:00"', 1)
+    _s, body = gql(PUBLISH, {"s": broken}, token=api_token("regulator"))
+    err = body["errors"][0]
+    assert err["extensions"]["code"] == "BAD_USER_INPUT"
+    assert re.search(r"standard:\d+, field 'rules\[\d+\]\.start'", err["message"]) and "25:00" in err["message"]
+    _s, body = gql(PUBLISH, {"s": CN_2026}, token=api_token("bank-a"))
+    assert body["errors"][0]["extensions"]["code"] == "FORBIDDEN"
+    _s, body = gql("{ standardInForce { code version } }", token=api_token("bank-a"))
+    assert body["data"]["standardInForce"] == {"code": "cn-regional", "version": "2026.1"}

@@ -1,36 +1,42 @@
-"""The thin Celery task: rebuilds the user's principal in its own unit of work and scores one chunk."""
+"""The Celery convention of scoring's tasks: ids in (never rows), and a batch is dispatched only after its commit."""
 
 from __future__ import annotations
 
-import pytest
+import inspect
+from unittest import mock
 
-from portal.access import Kind, allowed_roles
-from portal.core.errors import NotFound
-from portal.services.scoring import operations as ops
+from celery import current_app
+
 from portal.services.scoring import tasks
-from portal.services.scoring.models import Score
-from portal.tenancy.models import Institution, User, UserRole
 
 
-def test_score_chunk_task(app, german, german_card):
-    db = app.extensions["db"]
-    with db.unit_of_work() as s:
-        inst = Institution(code="bank-t", kind="bank", name="T")
-        s.add(inst)
-        s.flush()
-        user = User(institution_id=inst.id, email="ops@bank-t.test")
-        user.roles = [UserRole(role=r.value) for r in allowed_roles(Kind.BANK)]
-        s.add(user)
-        s.flush()
-        row = ops.register_model(user.principal(), name="pd", model=german_card, training_data_sha256="0" * 64,
-                                 training_rows=german.rows, metrics={}, baseline={}, model_card={}, session=s)
-        user_id, model_id = user.id, row.id
-    frame = german.features.iloc[:30].copy()
-    frame["subject_ref"] = [f"t{i}" for i in range(30)]
-    chunk = next(ops.iter_chunks(frame, size=30))
-    with app.app_context():
-        assert tasks.score_chunk(user_id, model_id, chunk, "batch-t") == 30
-        with pytest.raises(NotFound):
-            tasks.score_chunk(user_id + 999, model_id, chunk, "batch-t")
-    with db.unit_of_work() as s:
-        assert s.query(Score).filter_by(batch_id="batch-t").count() == 30
+def test_tasks_take_ids_only(app):
+    names = sorted(n for n in app.extensions["celery"].tasks if n.startswith("scoring."))
+    assert names == ["scoring.finish_batch", "scoring.monitor_champions", "scoring.monitor_model_scores",
+                     "scoring.score_batch_chunk"]
+    for name in names:
+        params = inspect.signature(current_app.tasks[name].run).parameters.values()
+        assert all(p.annotation in ("int", "int | None") for p in params), name
+
+
+def test_batch_is_dispatched_after_the_outer_commit_only(db):
+    sent = []
+    with mock.patch.object(tasks, "dispatch_batch", side_effect=lambda *a: sent.append(a)):
+        s = db.session()
+        tasks.dispatch_after_commit(s, 1, 7, (11, 12), 5)
+        nested = s.begin_nested()
+        nested.commit()  # a root field's savepoint released: the request has not committed yet
+        assert sent == []
+        s.commit()
+        assert sent == [(1, 7, (11, 12), 5)]
+        s.commit()
+        assert len(sent) == 1  # once
+        s.close()
+
+        s = db.session()
+        tasks.dispatch_after_commit(s, 1, 8, (13,), None)
+        s.begin_nested().commit()
+        s.rollback()
+        s.commit()
+        assert len(sent) == 1  # rolled back: never dispatched
+        s.close()

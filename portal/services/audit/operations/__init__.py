@@ -38,9 +38,11 @@ from portal.services.audit.operations.transcripts import (
     TranscriptView,
     get_batch,
     list_findings,
+    prepare_scan,
     read_transcript,
     realtime,
     scan_transcripts,
+    store_scan,
     submit_transcript,
     upload_batch,
 )
@@ -50,6 +52,6 @@ __all__ = [
     "SpotCheckSpec", "SubmitResult", "TranscriptView", "UploadResult", "add_finding", "agreement",
     "complete_review", "compliance_rates", "coverage", "coverage_gaps", "create_spot_check", "decide_finding",
     "get_batch", "get_spot_check", "items_findings", "list_findings", "list_spot_checks", "open_recording",
-    "read_transcript", "realtime", "recording_info", "review_item", "review_queue", "scan_transcripts",
-    "submit_transcript", "upload_batch", "upload_recording",
+    "prepare_scan", "read_transcript", "realtime", "recording_info", "review_item", "review_queue", "scan_transcripts",
+    "store_scan", "submit_transcript", "upload_batch", "upload_recording",
 ]

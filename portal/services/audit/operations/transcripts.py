@@ -201,39 +201,72 @@ def upload_batch(principal: Principal, lines: Iterable[bytes | str], *, filename
     return BatchResult(batch, pending)
 
 
-@guarded("audit.transcript.scan")
-def scan_transcripts(principal: Principal, batch_id: int, transcript_ids: Sequence[int], *, keyring: Keyring,
-                     session: Session) -> int:
-    """Scan a chunk of a batch's stored transcripts with the monitor (``scan_chunk``) and store the findings; skips
-    those already scanned (a redelivered task changes nothing). Marks the batch scanned after its last chunk."""
+def _scan_batch(session: Session, principal: Principal, batch_id: int) -> TranscriptBatch:
     batch = session.get(TranscriptBatch, batch_id)
     if batch is None:
         raise NotFound(f"transcript batch {batch_id} not found")
     check_access("audit.transcript.scan", principal, batch)
+    return batch
+
+
+@guarded("audit.transcript.scan")
+def prepare_scan(principal: Principal, batch_id: int, transcript_ids: Sequence[int], *, keyring: Keyring,
+                 session: Session) -> list[tuple[int, list[dict]]]:
+    """Read-only phase of a chunk scan: decrypt the chunk's unscanned transcripts and run ``scan_chunk`` on them;
+    returns ``[(transcript id, findings)]``. Writes nothing, so workers scan in parallel even on SQLite."""
+    _scan_batch(session, principal, batch_id)
     rows = session.scalars(select(Transcript).where(
         Transcript.id.in_(list(transcript_ids)), Transcript.batch_id == batch_id, Transcript.scanned_at.is_(None))
         .order_by(Transcript.id)).all()
-    if not rows:
-        return 0
     deks: dict[int, bytes] = {}
     lines = []
     for t in rows:
         if t.key_id not in deks:
             deks[t.key_id] = data_key(session, keyring, t.key_id)
         lines.append(_line(t, decrypt_blob(deks[t.key_id], t.content_cipher, _aad(t.uid))))
+    out = []
     for t, result in zip(rows, scan_chunk(lines), strict=True):
-        _store_findings(session, t, result.get("output", {}).get("findings", []))
         if "error" in result:
             log.error("stored transcript %s failed to scan: %s", t.id, result["error"])
+        out.append((t.id, result.get("output", {}).get("findings", [])))
+    return out
+
+
+@guarded("audit.transcript.scan")
+def store_scan(principal: Principal, batch_id: int, results: Sequence[tuple[int, list[dict]]], *,
+               session: Session) -> int:
+    """Write phase of a chunk scan: store the findings of transcripts still unscanned (a redelivered chunk changes
+    nothing), count the chunk done, and mark the batch scanned after its last chunk. Its first statement locks the
+    batch row (and, on SQLite, the database), so the check-then-write below cannot race another worker."""
+    _scan_batch(session, principal, batch_id)
+    session.execute(update(TranscriptBatch).where(TranscriptBatch.id == batch_id)
+                    .values(chunks_done=TranscriptBatch.chunks_done))
+    found = dict(results)
+    rows = session.scalars(select(Transcript).where(Transcript.id.in_(list(found)), Transcript.batch_id == batch_id,
+                                                    Transcript.scanned_at.is_(None))).all()
+    if not rows:
+        return 0
+    for t in rows:
+        _store_findings(session, t, found[t.id])
     session.flush()
-    done = session.execute(update(TranscriptBatch).where(TranscriptBatch.id == batch_id)
-                           .values(chunks_done=TranscriptBatch.chunks_done + 1)
-                           .returning(TranscriptBatch.chunks_done, TranscriptBatch.chunks_total)).one()
-    if done[0] >= done[1]:
+    done, total = session.execute(update(TranscriptBatch).where(TranscriptBatch.id == batch_id)
+                                  .values(chunks_done=TranscriptBatch.chunks_done + 1)
+                                  .returning(TranscriptBatch.chunks_done, TranscriptBatch.chunks_total)).one()
+    if done >= total:
         session.execute(update(TranscriptBatch).where(TranscriptBatch.id == batch_id)
                         .values(status="scanned", scanned_at=utcnow()))
-    session.expire(batch)
+    session.expire_all()
     return len(rows)
+
+
+@guarded("audit.transcript.scan")
+def scan_transcripts(principal: Principal, batch_id: int, transcript_ids: Sequence[int], *, keyring: Keyring,
+                     session: Session) -> int:
+    """Scan a chunk of a batch in one transaction (:func:`prepare_scan` then :func:`store_scan`); returns how many
+    transcripts were newly scanned."""
+    check_access("audit.transcript.scan", principal, session.get(TranscriptBatch, batch_id))
+    results = prepare_scan(principal, batch_id, transcript_ids, keyring=keyring, session=session)
+    return store_scan(principal, batch_id, results, session=session)
 
 
 @guarded("audit.batch.read")
