@@ -12,6 +12,7 @@ MODEL_MODULES = (
     "portal.services.evidence.models",
     "portal.services.audit.models",
     "portal.services.scoring.models",
+    "portal.registry.anchoring",
 )
 
 
