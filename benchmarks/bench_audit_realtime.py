@@ -20,6 +20,7 @@ from __future__ import annotations
 import argparse
 import http.client
 import json
+import logging
 import os
 import statistics
 import subprocess
@@ -134,6 +135,7 @@ def bench_realtime(app, token: str, requests: int) -> None:
           f"(target p95 <= 200 ms)")
     from werkzeug.serving import make_server
 
+    logging.getLogger("werkzeug").setLevel(logging.ERROR)
     server = make_server("127.0.0.1", 0, app, threaded=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()

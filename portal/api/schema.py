@@ -7,9 +7,15 @@ from functools import lru_cache
 
 import graphene
 
-GQL_MODULES: tuple[str, ...] = ("portal.tenancy.gql", "portal.services.monitoring.gql",
-                                  "portal.services.scoring.gql",
-                                  "portal.services.audit.gql", "portal.services.evidence.gql", "portal.services.compliance.gql")
+GQL_MODULES: tuple[str, ...] = (
+    "portal.tenancy.gql",
+    "portal.registry.gql",
+    "portal.services.monitoring.gql",
+    "portal.services.scoring.gql",
+    "portal.services.audit.gql",
+    "portal.services.evidence.gql",
+    "portal.services.compliance.gql",
+)
 
 
 def _parts(attr: str) -> list[type]:

@@ -113,12 +113,11 @@ class SharedSummary(graphene.ObjectType):
 
 
 class Inquiry(graphene.ObjectType):
-    """Who looked up whom, when and why. ``institution`` is null when the inquirer is a competitor of the viewer
-    (only its kind shows)."""
+    """Who looked up whom, when and why (the consent reference only to the inquirer and the regulator)."""
 
     id = graphene.ID(required=True)
     at = graphene.DateTime(required=True)
-    institution = graphene.Field(Institution)
+    institution = graphene.Field(Institution, required=True)
     institution_kind = graphene.Field(InstitutionKind, required=True)
     debtor = graphene.Field(Debtor, required=True)
     purpose = graphene.Field(Purpose, required=True)

@@ -91,11 +91,11 @@ class SharedSummary:
 
 @dataclass(frozen=True)
 class InquiryView:
-    """One inquiry; the inquiring institution is shown only to itself and the regulator (and to a data subject)."""
+    """One inquiry; the consent reference is shown only to the inquirer and the regulator."""
 
     id: int
     at: datetime
-    institution: InstitutionRef | None
+    institution: InstitutionRef
     institution_kind: str
     debtor: DebtorView
     purpose: Purpose

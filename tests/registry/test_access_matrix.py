@@ -218,8 +218,8 @@ def test_inquiry_visibility(world, session, keyring, tenant):
     if tenant in ("regulator", "inquirer"):
         assert seen[report.inquiry_id].institution.code == "bank-d"
         assert seen[report.inquiry_id].consent_ref == "CONSENT-9"
-    elif tenant == "creditor":  # about its debtor, by a competitor: kind shown, name and consent not
-        assert seen[report.inquiry_id].institution is None and seen[report.inquiry_id].institution_kind == "bank"
+    elif tenant == "creditor":  # about its debtor, by a competitor: named (CONTRACT.md), consent reference not
+        assert seen[report.inquiry_id].institution.code == "bank-d" and seen[report.inquiry_id].institution_kind == "bank"
         assert seen[report.inquiry_id].consent_ref is None
 
 

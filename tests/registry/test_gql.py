@@ -156,7 +156,7 @@ def test_inquiries_and_disputes_through_graphql(world, run):
                                           "consent": "C-9"})
     mine, _ = run(r.principal("creditor"), INQUIRIES)
     node = mine["inquiries"]["edges"][0]["node"]
-    assert node["institution"] is None and node["institutionKind"] == "BANK" and node["consentRef"] is None
+    assert node["institution"]["code"] == "bank-d" and node["institutionKind"] == "BANK" and node["consentRef"] is None
     regulator, _ = run(r.principal("regulator"), INQUIRIES)
     assert regulator["inquiries"]["edges"][0]["node"]["institution"] == {"code": "bank-d"}
     nothing, _ = run(r.principal("other_bank"), INQUIRIES)

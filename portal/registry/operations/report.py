@@ -185,10 +185,12 @@ def list_inquiries(principal: Principal, *, session: Session, keyring: Keyring, 
     disclosure = Disclosure(principal, None)
     items = []
     for inquiry, debtor, inst in page:
+        # CONTRACT.md fixes `institution: Institution!`: the inquirer is always named; the consent reference (the
+        # data subject's document) only to the inquirer itself and the regulator.
         named = principal.kind is Kind.REGULATOR or inquiry.institution_id == principal.institution_id
         relation = _inquiry_relation(principal, debtor.id in customers)
         items.append(InquiryView(
-            id=inquiry.id, at=inquiry.at, institution=institution_ref(inst) if named else None,
+            id=inquiry.id, at=inquiry.at, institution=institution_ref(inst),
             institution_kind=inst.kind, debtor=debtor_view(debtor, keys, disclosure(relation)),
             purpose=Purpose(inquiry.purpose), consent_ref=inquiry.consent_ref if named else None,
         ))

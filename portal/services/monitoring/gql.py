@@ -1,10 +1,18 @@
-"""GraphQL: ``regionMetrics`` — thin types over monitoring.operations."""
+"""GraphQL: ``regionMetrics`` — thin types over monitoring.operations (figure types in gql_types)."""
 
 from __future__ import annotations
 
 import graphene
 
 from portal.services.monitoring import operations
+from portal.services.monitoring.portfolio import NPL_DEFINITION, RECOVERY_DEFINITION
+from portal.services.monitoring.gql_types import (
+    BucketMetrics,
+    ComplianceMetrics,
+    EvidenceMetrics,
+    NplMetrics,
+    RecoveryMetrics,
+)
 
 
 class KindCount(graphene.ObjectType):
@@ -15,17 +23,58 @@ class KindCount(graphene.ObjectType):
 
 
 class RegionMetrics(graphene.ObjectType):
-    """Regional figures for a period, as the viewer may see them."""
+    """Regional figures for a period, as the viewer may see them (docs/dashboards.md has the definitions)."""
 
     period_from = graphene.Date(required=True, name="from")
     period_to = graphene.Date(required=True, name="to")
     district = graphene.String()
     institutions_by_kind = graphene.List(graphene.NonNull(KindCount), required=True)
     own_users = graphene.Int(required=True)
+    as_of = graphene.Date(required=True, description="snapshot date of stock figures: the period end or today")
+    per_institution = graphene.Boolean(required=True, description="per-institution breakdowns included (regulator)")
+    npl = graphene.Field(NplMetrics, required=True)
+    overdue_buckets = graphene.Field(BucketMetrics, required=True)
+    recovery = graphene.Field(RecoveryMetrics, required=True)
+    compliance = graphene.Field(ComplianceMetrics, required=True)
+    audit_available = graphene.Boolean(required=True, description="false while the audit tables are absent")
+    evidence = graphene.Field(EvidenceMetrics, required=True)
 
     @staticmethod
     def resolve_institutions_by_kind(metrics, _info):
         return [KindCount(kind=k, count=v) for k, v in sorted(metrics.institutions_by_kind.items())]
+
+    @staticmethod
+    def resolve_npl(metrics, _info):
+        npl, trend = metrics.values["npl"], metrics.values["npl_trend"]
+        return NplMetrics(
+            definition=NPL_DEFINITION, region=npl["region"][0], own=npl["own"], by_bank_type=npl["by_bank_type"],
+            by_institution=npl["by_institution"], trend=trend["region"], own_trend=trend["own"],
+            trend_by_bank_type=trend["by_bank_type"], trend_by_institution=trend["by_institution"])
+
+    @staticmethod
+    def resolve_overdue_buckets(metrics, _info):
+        b = metrics.values["buckets"]
+        return BucketMetrics(region=b["region"], own=b["own"], by_institution=b["by_institution"])
+
+    @staticmethod
+    def resolve_recovery(metrics, _info):
+        r = metrics.values["recovery"]
+        return RecoveryMetrics(definition=RECOVERY_DEFINITION, region=r["region"][0], own=r["own"],
+                               by_bank_type=r["by_bank_type"], by_institution=r["by_institution"])
+
+    @staticmethod
+    def resolve_compliance(metrics, _info):
+        c = metrics.values["conduct"]
+        return ComplianceMetrics(definition=c["definition"], region=c["region"], own=c["own"],
+                                 by_agency=c["by_agency"], own_by_counterparty=c["own_by_counterparty"])
+
+    @staticmethod
+    def resolve_audit_available(metrics, _info):
+        return bool(metrics.values.get("audit_available"))
+
+    @staticmethod
+    def resolve_evidence(metrics, _info):
+        return metrics.values["evidence"]
 
 
 class Query(graphene.ObjectType):

@@ -1,16 +1,25 @@
-"""Region metrics computed with set-based SQL; cells shown to non-regulators are scoped to aggregates and their own."""
+"""Region metrics computed with set-based SQL; cells shown to non-regulators are scoped to aggregates and their own.
+
+``region_metrics`` asks the policy once, reads the institutions once, and hands the decision to every function in
+:data:`CONTRIBUTORS`; each adds its figures to ``metrics.values`` with a fixed handful of GROUP BY statements, so the
+statement count of a request does not grow with the number of institutions, debts or attempts.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
+from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from portal.access import Principal, check_access, guarded
+from portal.access import Decision, Principal, check_access, guarded
 from portal.core.errors import BadInput
+from portal.registry.vocab import shanghai_today
 from portal.services.monitoring import policy as _policy  # noqa: F401 - registers the policies
+from portal.services.monitoring.cells import Inst
 from portal.tenancy.models import Institution, User
 
 
@@ -24,15 +33,33 @@ class RegionMetrics:
     institutions_by_kind: dict[str, int]
     own_users: int
     values: dict[str, object] = field(default_factory=dict)
+    as_of: date | None = None  # snapshot date of stock figures: the period's end, or today if that is earlier
+    directory: dict[int, Inst] = field(default_factory=dict)  # every institution (labels of breakdowns)
+    per_institution: bool = False  # whether per-institution breakdowns are included (the regulator)
 
+
+Contributor = Callable[[Principal, Decision, RegionMetrics, Session], None]
 
 # Feature packages register functions (principal, decision, metrics, session) -> None adding to metrics.values.
-CONTRIBUTORS: list = []
+CONTRIBUTORS: list[Contributor] = []
+
+
+def register(contributor: Contributor) -> Contributor:
+    """Add ``contributor`` to :data:`CONTRIBUTORS` once (usable as a decorator)."""
+    if contributor not in CONTRIBUTORS:
+        CONTRIBUTORS.append(contributor)
+    return contributor
 
 
 @guarded("monitoring.metrics.read")
 def region_metrics(
-    principal: Principal, period_from: date, period_to: date, district: str | None, *, session: Session
+    principal: Principal,
+    period_from: date,
+    period_to: date,
+    district: str | None,
+    *,
+    session: Session,
+    today: date | None = None,
 ) -> RegionMetrics:
     """The region's metrics for ``[period_from, period_to]`` as the principal may see them."""
     decision = check_access("monitoring.metrics.read", principal)
@@ -40,15 +67,40 @@ def region_metrics(
         raise BadInput(f"to ({period_to}) is before from ({period_from})")
     if (period_to - period_from).days > 3660:
         raise BadInput(f"period {period_from}..{period_to} is longer than ten years")
-    stmt = select(Institution.kind, func.count()).group_by(Institution.kind)
-    if district:
-        stmt = stmt.where(Institution.district == district)
-    by_kind = {kind: count for kind, count in session.execute(stmt)}
+    district = (district or "").strip() or None
+    rows = session.execute(
+        select(Institution.id, Institution.code, Institution.kind, Institution.name, Institution.name_en,
+               Institution.district)
+    ).all()
+    directory = {r.id: Inst(r.id, r.code, r.kind, r.name, r.name_en, r.district) for r in rows}
+    by_kind: dict[str, int] = {}
+    for inst in directory.values():
+        if district is None or inst.district == district:
+            by_kind[inst.kind] = by_kind.get(inst.kind, 0) + 1
     own_users = (
         session.scalar(select(func.count()).select_from(User).where(User.institution_id == principal.institution_id))
         or 0
     )
     metrics = RegionMetrics(period_from, period_to, district, by_kind, own_users)
-    for contribute in CONTRIBUTORS:
+    metrics.as_of = min(period_to, today or shanghai_today())
+    metrics.directory = directory
+    metrics.per_institution = bool(decision.get("per_institution"))
+    for contribute in list(CONTRIBUTORS):
         contribute(principal, decision, metrics, session)
+    metrics.values.pop("_scope", None)
     return metrics
+
+
+def _register_builtin() -> None:
+    from portal.services.monitoring import conduct, evidence_volume, portfolio
+
+    for contributor in (portfolio.contribute, conduct.contribute, evidence_volume.contribute):
+        register(contributor)
+
+
+_register_builtin()
+
+
+def figure(metrics: RegionMetrics, name: str, default: Any = None) -> Any:
+    """A contributed figure of ``metrics`` by name (``default`` when no contributor added it)."""
+    return metrics.values.get(name, default)

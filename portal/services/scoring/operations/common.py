@@ -14,7 +14,7 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 from sqlalchemy import func, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, defer
 
 from portal.core.crypto import Keyring
 from portal.core.errors import BadInput, Conflict, NotFound
@@ -49,9 +49,15 @@ def parse_id(value: Any, field: str) -> int:
     return number
 
 
-def get_model(session: Session, model_id: int) -> ScoringModel:
-    """The model row; NotFound when there is none (access is checked by the caller right after)."""
-    row = session.get(ScoringModel, model_id)
+# The large texts of a model row, loaded only when used: scoring with a cached model reads none of them.
+HEAVY = (ScoringModel.artifact_json, ScoringModel.artifact_blob, ScoringModel.model_card_json,
+         ScoringModel.baseline_json, ScoringModel.metrics_json)
+
+
+def get_model(session: Session, model_id: int, *, light: bool = False) -> ScoringModel:
+    """The model row (``light``: its large texts deferred); NotFound when there is none (access is checked by the
+    caller right after)."""
+    row = session.get(ScoringModel, model_id, options=[defer(c) for c in HEAVY] if light else None)
     if row is None:
         raise NotFound(f"scoring model {model_id} does not exist")
     return row
@@ -59,13 +65,14 @@ def get_model(session: Session, model_id: int) -> ScoringModel:
 
 def resolve_model(session: Session, institution_id: int | None, model_id: int | None,
                   name: str | None) -> ScoringModel:
-    """The model to score with: ``model_id``; else the champion of ``name``; else the bank's only champion."""
+    """The model to score with: ``model_id``; else the champion of ``name``; else the bank's only champion (its
+    large texts deferred: :func:`load_model` and :func:`known_inputs` read them only on a cache miss)."""
     if model_id is not None:
-        return get_model(session, model_id)
+        return get_model(session, model_id, light=True)
     if institution_id is None:
         raise BadInput("give a model id or the name of a model with a champion")
-    q = select(ScoringModel).where(ScoringModel.institution_id == institution_id,
-                                   ScoringModel.status == "champion")
+    q = select(ScoringModel).options(*(defer(c) for c in HEAVY)).where(
+        ScoringModel.institution_id == institution_id, ScoringModel.status == "champion")
     if name:
         q = q.where(ScoringModel.name == name)
     rows = session.scalars(q.order_by(ScoringModel.name).limit(2)).all()
