@@ -27,6 +27,7 @@ PARTS: tuple[str, ...] = (
     "portal.tenancy.demo:seed",
     "portal.registry.demo:seed",
     "portal.services.compliance.demo:seed",
+    "portal.services.audit.demo:seed",
 )
 
 

@@ -11,7 +11,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 
-from sqlalchemy import select, update
+from sqlalchemy import insert, select, update
 from sqlalchemy.orm import Session
 
 from portal.access import Principal, check_access, guarded
@@ -235,20 +235,34 @@ def prepare_scan(principal: Principal, batch_id: int, transcript_ids: Sequence[i
 @guarded("audit.transcript.scan")
 def store_scan(principal: Principal, batch_id: int, results: Sequence[tuple[int, list[dict]]], *,
                session: Session) -> int:
-    """Write phase of a chunk scan: store the findings of transcripts still unscanned (a redelivered chunk changes
-    nothing), count the chunk done, and mark the batch scanned after its last chunk. Its first statement locks the
-    batch row (and, on SQLite, the database), so the check-then-write below cannot race another worker."""
+    """Write phase of a chunk scan: claim the chunk's still-unscanned transcripts with one conditional UPDATE (so a
+    redelivered or concurrent chunk changes nothing), bulk-insert their findings, count the chunk done, and mark the
+    batch scanned after its last chunk. Workers only serialize on the final counter update."""
     _scan_batch(session, principal, batch_id)
-    session.execute(update(TranscriptBatch).where(TranscriptBatch.id == batch_id)
-                    .values(chunks_done=TranscriptBatch.chunks_done))
     found = dict(results)
-    rows = session.scalars(select(Transcript).where(Transcript.id.in_(list(found)), Transcript.batch_id == batch_id,
-                                                    Transcript.scanned_at.is_(None))).all()
-    if not rows:
+    claimed = session.scalars(
+        update(Transcript).where(Transcript.id.in_(list(found)), Transcript.batch_id == batch_id,
+                                 Transcript.scanned_at.is_(None))
+        .values(scanned_at=utcnow()).returning(Transcript.id), execution_options={"synchronize_session": False}).all()
+    if not claimed:
         return 0
-    for t in rows:
-        _store_findings(session, t, found[t.id])
-    session.flush()
+    rows, counts = [], []
+    for tid, attempt_id, agency_id, creditor_id in session.execute(
+            select(Transcript.id, Transcript.attempt_id, Transcript.agency_id, Transcript.creditor_id)
+            .where(Transcript.id.in_(claimed))):
+        for f in found[tid]:
+            family, _severity = kind_facts(f["kind"])
+            rows.append({"attempt_id": attempt_id, "transcript_id": tid, "agency_id": agency_id,
+                         "creditor_id": creditor_id, "source": "monitor", "kind": f["kind"], "family": family,
+                         "turn": f["turn"], "span_start": f["start"], "span_end": f["end"], "severity": f["severity"],
+                         "confidence": f["confidence"], "rule_ids": list(f.get("rule_ids", ())),
+                         "rule_refs": list(f.get("rule_refs", ())), "created_at": utcnow()})
+        if found[tid]:
+            counts.append({"id": tid, "finding_count": len(found[tid])})
+    if rows:
+        session.execute(insert(AuditFinding), rows)
+    if counts:
+        session.execute(update(Transcript), counts)
     done, total = session.execute(update(TranscriptBatch).where(TranscriptBatch.id == batch_id)
                                   .values(chunks_done=TranscriptBatch.chunks_done + 1)
                                   .returning(TranscriptBatch.chunks_done, TranscriptBatch.chunks_total)).one()
@@ -256,7 +270,7 @@ def store_scan(principal: Principal, batch_id: int, results: Sequence[tuple[int,
         session.execute(update(TranscriptBatch).where(TranscriptBatch.id == batch_id)
                         .values(status="scanned", scanned_at=utcnow()))
     session.expire_all()
-    return len(rows)
+    return len(claimed)
 
 
 @guarded("audit.transcript.scan")
