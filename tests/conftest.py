@@ -52,12 +52,57 @@ def database_url(tmp_path: Path) -> Iterator[str]:
         admin.dispose()
 
 
-@pytest.fixture
-def db(database_url: str) -> Iterator[Database]:
-    """A Database with every table created from the models (migrations are tested on their own)."""
+@pytest.fixture(scope="session")
+def _shared_pg_url() -> Iterator[str | None]:
+    """On PostgreSQL, one database per test session with every table created once (tests empty it in between)."""
+    base = os.environ.get("DATABASE_URL", "")
+    if not base.startswith("postgresql"):
+        yield None
+        return
     _import_all_models()
-    database = Database(database_url)
-    Base.metadata.create_all(database.engine)
+    name = "t_shared_" + uuid.uuid4().hex[:12]
+    admin = create_engine(base, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    url = base.rsplit("/", 1)[0] + "/" + name
+    engine = create_engine(url)
+    Base.metadata.create_all(engine)
+    engine.dispose()
+    try:
+        yield url
+    finally:
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+@pytest.fixture
+def tables_url(_shared_pg_url: str | None, tmp_path: Path) -> str:
+    """A database holding every table, all empty: a fresh SQLite file, or the session's PostgreSQL database
+    truncated (far cheaper than a database per test; migrations and the CLI get fresh ones via ``database_url``)."""
+    from portal.services.evidence.log import forget_process_caches
+
+    forget_process_caches()
+    _import_all_models()
+    if _shared_pg_url is None:
+        url = f"sqlite:///{tmp_path / 'test.db'}"
+        engine = create_engine(url)
+        Base.metadata.create_all(engine)
+        engine.dispose()
+        return url
+    engine = create_engine(_shared_pg_url)
+    with engine.begin() as conn:
+        names = conn.execute(text("SELECT tablename FROM pg_tables WHERE schemaname = 'public'")).scalars().all()
+        if names:
+            conn.execute(text("TRUNCATE " + ", ".join(f'"{n}"' for n in names) + " RESTART IDENTITY CASCADE"))
+    engine.dispose()
+    return _shared_pg_url
+
+
+@pytest.fixture
+def db(tables_url: str) -> Iterator[Database]:
+    """A Database with every table created from the models and empty (migrations are tested on their own)."""
+    database = Database(tables_url)
     try:
         yield database
     finally:
@@ -86,11 +131,11 @@ PASSWORD = "correct-horse-battery-staple"
 
 
 @pytest.fixture
-def app_config(database_url: str, tmp_path: Path) -> dict:
+def app_config(tables_url: str, tmp_path: Path) -> dict:
     """Settings for a test app: its own database and var dir, an in-memory broker unless a real one is given."""
     broker = os.environ.get("CELERY_BROKER_URL") or "memory://"
     return {
-        "database_url": database_url,
+        "database_url": tables_url,
         "var_dir": str(tmp_path / "var"),
         "mode": "testing",
         "broker_url": broker,

@@ -87,3 +87,9 @@ def checkpoint_covering(session: Session, leaf_index: int) -> EvidenceCheckpoint
     """The newest checkpoint whose tree contains ``leaf_index``."""
     stmt = select(EvidenceCheckpoint).where(EvidenceCheckpoint.tree_size > leaf_index)
     return session.scalars(stmt.order_by(EvidenceCheckpoint.id.desc()).limit(1)).first()
+
+
+def forget_process_caches() -> None:
+    """Drop the process-wide node cache and published sizes (a test database emptied behind the log's back)."""
+    store.CACHE.clear()
+    _PUBLISHED.clear()
