@@ -1,8 +1,8 @@
 """registry compliance evidence audit scoring tables
 
-Revision ID: dd3d84568703
+Revision ID: e8c2d9e99729
 Revises: 8cea69167b59
-Create Date: 2026-11-28 13:58:47.580588
+Create Date: 2026-11-28 14:28:43.095447
 """
 
 from __future__ import annotations
@@ -13,8 +13,7 @@ from alembic import op
 import portal.core.db
 from portal.registry import rls  # the policies as data; kept in sync with the registry's scoping
 
-
-revision = "dd3d84568703"
+revision = "e8c2d9e99729"
 down_revision = "8cea69167b59"
 branch_labels = None
 depends_on = None
@@ -353,6 +352,23 @@ def upgrade() -> None:
         batch_op.create_index("ix_inquiries_debtor_id_id", ["debtor_id", "id"], unique=False)
         batch_op.create_index("ix_inquiries_institution_id_id", ["institution_id", "id"], unique=False)
 
+    op.create_table(
+        "inquiry_anchors",
+        sa.Column("id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
+        sa.Column("first_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
+        sa.Column("last_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
+        sa.Column("row_count", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
+        sa.Column("prev_digest", sa.String(length=64), nullable=False),
+        sa.Column("digest", sa.String(length=64), nullable=False),
+        sa.Column("evidence_entry_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
+        sa.Column("anchored_at", portal.core.db.UTCDateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["evidence_entry_id"],
+            ["evidence_entries.id"],
+            name=op.f("fk_inquiry_anchors_evidence_entry_id_evidence_entries"),
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_inquiry_anchors")),
+    )
     op.create_table(
         "scoring_monitoring_runs",
         sa.Column("id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
@@ -981,6 +997,7 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f("ix_scoring_monitoring_runs_institution_id"))
 
     op.drop_table("scoring_monitoring_runs")
+    op.drop_table("inquiry_anchors")
     with op.batch_alter_table("inquiries", schema=None) as batch_op:
         batch_op.drop_index("ix_inquiries_institution_id_id")
         batch_op.drop_index("ix_inquiries_debtor_id_id")
