@@ -7,7 +7,8 @@ from dash import Dash, Input, Output, dcc, html
 from flask import Flask, Response, redirect, request
 from flask_wtf.csrf import generate_csrf
 
-from dashboards.pages import landing
+from dashboards.data import DashboardDataError, fetch
+from dashboards.pages import agency, bank, landing, regulator
 from portal.core.errors import PortalError
 from portal.web.auth import current_principal
 
@@ -63,9 +64,30 @@ def create_dash(server: Flask) -> Dash:
     )
 
     @dash_app.callback(Output("page", "children"), Output("viewer", "children"), Input("url", "pathname"))
-    def _route(_pathname: str):
-        return landing.render()
+    def _route(pathname: str):
+        return route(pathname)
 
-    landing.register(dash_app)
+    for page in (landing, regulator, bank, agency):
+        page.register(dash_app)
     server.extensions["dash"] = dash_app
     return dash_app
+
+
+PAGES = {"REGULATOR": regulator, "BANK": bank, "AGENCY": agency}
+
+
+def route(pathname: str | None):
+    """(page, viewer label) for ``pathname``: /dash/overview is the landing page of every kind; /dash/ is the
+    viewer's own page (regulator, bank, agency) or the landing page for the kinds without one."""
+    if (pathname or "").rstrip("/").endswith("/overview"):
+        return landing.render()
+    try:
+        viewer = fetch("DashboardViewer")["me"]
+    except DashboardDataError as exc:
+        return html.Div(f"无法加载数据 / could not load data: {exc}", className="error"), ""
+    page = PAGES.get(viewer["institution"]["kind"])
+    if page is None:
+        return landing.render()
+    nav = html.Nav([html.A("总览 Overview", href=PREFIX + "overview"), html.A("看板 Dashboard", href=PREFIX)],
+                   className="nav")
+    return html.Div([nav, page.render(viewer)]), f"{viewer['user']['email']} · {viewer['institution']['code']}"

@@ -68,3 +68,6 @@ def browser(tmp_path):
     driver.set_page_load_timeout(60)
     yield driver
     driver.quit()
+
+
+from tests.services.monitoring.conftest import book  # noqa: E402,F401 - the known book, shared with these tests

@@ -123,6 +123,7 @@ class Tally:
     """Sums of one cell plus its contributors: institution ids per side and a lower bound of distinct debtors."""
 
     def __init__(self) -> None:
+        self.labels: tuple[str, str] = ("", "")
         self.sums: Counter = Counter()
         self.sides: dict[str, set[int]] = {}
         self.debtors = 0
@@ -160,15 +161,13 @@ class Figure:
     debtors: int = 0
 
     def hide(self) -> None:
-        """Suppress: every value becomes ``None``."""
+        """Suppress: every value becomes ``None`` and every breakdown list is emptied (not even its keys show)."""
         self.suppressed = True
         for name in self.VALUES:
             setattr(self, name, None)
         for f in fields(self):
-            if isinstance(getattr(self, f.name), list) and f.name not in ("key",):
-                for child in getattr(self, f.name):
-                    if isinstance(child, Figure):
-                        child.hide()
+            if isinstance(getattr(self, f.name), list):
+                setattr(self, f.name, [])
 
 
 def apply_suppression(principal: Principal, figures: Iterable[Figure], *, complementary: bool = True) -> list:
@@ -207,6 +206,7 @@ class Grouped:
     tallies: dict[Any, Tally] = field(default_factory=dict)
 
     def __call__(self, key: Any) -> Tally:
+        """The tally of ``key`` (created empty on first use)."""
         if key not in self.tallies:
             self.tallies[key] = Tally()
         return self.tallies[key]

@@ -1,10 +1,11 @@
 """Collection conduct: attempts, violations by rule and family, compliance rate, reports, audit findings.
 
-Four GROUP BY statements per request (attempts, violations, reports, findings), each grouped by (agency, bank) or
-(agency, status), so the region, the viewer's own, the per-agency drill-down and the bank's per-agency view all
-come from the same rows. A cell built from agencies and banks counts its institutions as the smaller of the two sides
-(so neither a competitor agency nor a competitor bank can be read out of it). The audit tables are read only when
-they exist (the audit service is still being finished); any failure there leaves ``audit_available`` false.
+Five GROUP BY statements per request (attempts, attempts with a violation, violations, reports, findings), each
+grouped by (agency, bank) or (agency, status), so the region, the viewer's own, the per-agency drill-down and the
+bank's per-agency view all come from the same rows. A cell built from agencies and banks counts its institutions as
+the smaller of the two sides (so neither a competitor agency nor a competitor bank can be read out of it). The audit
+tables are read only when they exist (the audit service is still being finished); any failure there leaves
+``audit_available`` false.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import ClassVar
 
-from sqlalchemy import case, exists, func, inspect, select
+from sqlalchemy import exists, func, inspect, select
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, aliased
 
@@ -61,19 +62,20 @@ def rule_family(rule: str) -> str:
 
 
 @lru_cache(maxsize=1)
-def rule_titles() -> dict[str, tuple[str, str]]:
-    """Rule id → (zh, en) title from the shipped standards catalogue (newest version wins)."""
+def rule_titles() -> dict[tuple[str, str], tuple[str, str]]:
+    """(standard code, rule id) → (zh, en) title from the shipped standards catalogue (newest version wins)."""
     from standards import CATALOGUE_DIR
 
-    titles: dict[str, tuple[str, str]] = {}
+    titles: dict[tuple[str, str], tuple[str, str]] = {}
     for path in sorted(Path(CATALOGUE_DIR).glob("*/*.toml")):
         try:
             data = tomllib.loads(path.read_text(encoding="utf-8"))
         except (OSError, tomllib.TOMLDecodeError):
             continue
+        code = data.get("standard", {}).get("code", path.parent.name)
         for rule in data.get("rules", []):
             if "id" in rule:
-                titles[rule["id"]] = (rule.get("title_zh", rule["id"]), rule.get("title_en", rule["id"]))
+                titles[(code, rule["id"])] = (rule.get("title_zh", rule["id"]), rule.get("title_en", rule["id"]))
     return titles
 
 
@@ -114,23 +116,27 @@ def _attempt_filter(stmt, scope: Scope, attempt=ContactAttempt):
 
 
 def _attempt_rows(scope: Scope, session: Session) -> list:
-    broke = exists().where(AttemptViolation.attempt_id == ContactAttempt.id, AttemptViolation.phase == "logged")
-    flag = select(ContactAttempt.agency_id, ContactAttempt.creditor_id, ContactAttempt.debtor_id,
-                  broke.label("broke"))
-    inner = _attempt_filter(flag, scope).subquery()
-    return session.execute(
-        select(inner.c.agency_id, inner.c.creditor_id, func.count(), func.count(inner.c.debtor_id.distinct()),
-               func.coalesce(func.sum(case((inner.c.broke, 1), else_=0)), 0))
-        .group_by(inner.c.agency_id, inner.c.creditor_id)
-    ).all()
+    stmt = _attempt_filter(select(ContactAttempt.agency_id, ContactAttempt.creditor_id, func.count(),
+                                  func.count(ContactAttempt.debtor_id.distinct())), scope)
+    return session.execute(stmt.group_by(ContactAttempt.agency_id, ContactAttempt.creditor_id)).all()
+
+
+def _broken_rows(scope: Scope, session: Session) -> list:
+    """(agency, bank, attempts with at least one violation): read from the (small) violations side."""
+    a = aliased(ContactAttempt)
+    stmt = _attempt_filter(
+        select(a.agency_id, a.creditor_id, func.count(AttemptViolation.attempt_id.distinct()))
+        .join(a, a.id == AttemptViolation.attempt_id).where(AttemptViolation.phase == "logged"), scope, a)
+    return session.execute(stmt.group_by(a.agency_id, a.creditor_id)).all()
 
 
 def _violation_rows(scope: Scope, session: Session) -> list:
     a = aliased(ContactAttempt)
     stmt = _attempt_filter(
-        select(a.agency_id, a.creditor_id, AttemptViolation.rule, func.count(), func.count(a.debtor_id.distinct()))
+        select(a.agency_id, a.creditor_id, a.standard_code, AttemptViolation.rule, func.count(),
+               func.count(a.debtor_id.distinct()))
         .join(a, a.id == AttemptViolation.attempt_id).where(AttemptViolation.phase == "logged"), scope, a)
-    return session.execute(stmt.group_by(a.agency_id, a.creditor_id, AttemptViolation.rule)).all()
+    return session.execute(stmt.group_by(a.agency_id, a.creditor_id, a.standard_code, AttemptViolation.rule)).all()
 
 
 def _report_rows(scope: Scope, session: Session) -> list:
@@ -175,7 +181,8 @@ def _finding_rows(scope: Scope, session: Session) -> list | None:
 class _Book:
     """Tallies of one conduct cell (attempts, violations by rule, findings by family, reports by status)."""
 
-    def __init__(self) -> None:
+    def __init__(self, rule_labels: dict[str, tuple[str, str]]) -> None:
+        self.rule_labels = rule_labels
         self.total = Tally()
         self.rules: dict[str, Tally] = {}
         self.families: dict[str, Tally] = {}
@@ -190,7 +197,6 @@ class _Book:
     def figure(self, key: str, label: str, label_en: str, scope_name: str, principal: Principal) -> ConductFigure:
         """The figure of this cell, its breakdowns suppressed for ``principal`` where too small."""
         t = self.total
-        titles = rule_titles()
 
         def counts(table: dict[str, Tally], labels) -> list[CountFigure]:
             figures = [CountFigure(k, *labels(k), scope_name, institutions=v.institutions, debtors=v.debtors,
@@ -201,7 +207,7 @@ class _Book:
             key, label, label_en, scope_name, institutions=t.institutions, debtors=t.debtors,
             attempts=int(t["attempts"]), attempts_with_violation=int(t["broke"]), violations=int(t["violations"]),
             findings=int(t["findings"]),
-            by_rule=counts(self.rules, lambda k: titles.get(k, (k, k))),
+            by_rule=counts(self.rules, lambda k: self.rule_labels.get(k, (k, k))),
             by_family=counts(self.families, lambda k: FAMILIES.get(k, (k, k))),
             findings_by_family=counts(self.findings, lambda k: (k, k)),
             report_statuses=counts(self.reports, lambda k: STATUSES.get(k, (k, k))),
@@ -213,6 +219,10 @@ def contribute(principal: Principal, decision: Decision, metrics, session: Sessi
     scope = Scope.of(principal, decision, metrics, session)
     findings = _finding_rows(scope, session)
     books: dict[tuple[str, int | None], _Book] = {}
+    violation_rows = _violation_rows(scope, session)
+    titles = rule_titles()
+    rule_labels = {rule: titles[(standard, rule)] for _a, _c, standard, rule, *_ in violation_rows
+                   if (standard, rule) in titles}
 
     def targets(agency_id: int, creditor_id: int | None):
         """The cells one row feeds: region, own, this agency (regulator), the counterparty (own rows)."""
@@ -229,12 +239,15 @@ def contribute(principal: Principal, decision: Decision, metrics, session: Sessi
 
     def books_of(agency_id: int, creditor_id: int | None):
         for ident in targets(agency_id, creditor_id):
-            yield books.setdefault(ident, _Book())
+            yield books.setdefault(ident, _Book(rule_labels))
 
-    for agency_id, creditor_id, attempts, debtors, broke in _attempt_rows(scope, session):
+    for agency_id, creditor_id, attempts, debtors in _attempt_rows(scope, session):
         for book in books_of(agency_id, creditor_id):
-            book.total.add({"attempts": attempts, "broke": broke}, debtors, agency=agency_id, bank=creditor_id)
-    for agency_id, creditor_id, rule, count, debtors in _violation_rows(scope, session):
+            book.total.add({"attempts": attempts}, debtors, agency=agency_id, bank=creditor_id)
+    for agency_id, creditor_id, broke in _broken_rows(scope, session):
+        for book in books_of(agency_id, creditor_id):
+            book.total.add({"broke": broke}, agency=agency_id, bank=creditor_id)
+    for agency_id, creditor_id, _standard, rule, count, debtors in violation_rows:
         for book in books_of(agency_id, creditor_id):
             book.total.add({"violations": count}, debtors, agency=agency_id, bank=creditor_id)
             book.tally(book.rules, rule, count, debtors, agency=agency_id, bank=creditor_id)
@@ -250,11 +263,12 @@ def contribute(principal: Principal, decision: Decision, metrics, session: Sessi
             book.tally(book.reports, status, count, NOT_DEBTOR_BASED, agency=agency_id)
 
     p = principal
-    region = books.get(("region", None), _Book()).figure("region", "全区域", "Region", REGION, p)
+    region = books.get(("region", None), _Book(rule_labels)).figure("region", "全区域", "Region", REGION, p)
     apply_suppression(p, [region])
     own = None
     if (scope.is_bank or scope.is_agency) and scope.own_id is not None:
-        own = books.get(("own", None), _Book()).figure(scope.inst(scope.own_id).code, "本机构", "own", OWN, p)
+        own_book = books.get(("own", None), _Book(rule_labels))
+        own = own_book.figure(scope.inst(scope.own_id).code, "本机构", "own", OWN, p)
     by_agency, counterparty = [], []
     for (kind, inst_id), book in books.items():
         if kind in ("agency", "counterparty"):

@@ -5,7 +5,6 @@ from __future__ import annotations
 import graphene
 
 from portal.services.monitoring import operations
-from portal.services.monitoring.portfolio import NPL_DEFINITION, RECOVERY_DEFINITION
 from portal.services.monitoring.gql_types import (
     BucketMetrics,
     ComplianceMetrics,
@@ -13,6 +12,7 @@ from portal.services.monitoring.gql_types import (
     NplMetrics,
     RecoveryMetrics,
 )
+from portal.services.monitoring.portfolio import NPL_DEFINITION, RECOVERY_DEFINITION
 
 
 class KindCount(graphene.ObjectType):
@@ -45,7 +45,7 @@ class RegionMetrics(graphene.ObjectType):
 
     @staticmethod
     def resolve_npl(metrics, _info):
-        npl, trend = metrics.values["npl"], metrics.values["npl_trend"]
+        npl, trend = metrics.get("npl"), metrics.get("npl_trend")
         return NplMetrics(
             definition=NPL_DEFINITION, region=npl["region"][0], own=npl["own"], by_bank_type=npl["by_bank_type"],
             by_institution=npl["by_institution"], trend=trend["region"], own_trend=trend["own"],
@@ -53,28 +53,28 @@ class RegionMetrics(graphene.ObjectType):
 
     @staticmethod
     def resolve_overdue_buckets(metrics, _info):
-        b = metrics.values["buckets"]
+        b = metrics.get("buckets")
         return BucketMetrics(region=b["region"], own=b["own"], by_institution=b["by_institution"])
 
     @staticmethod
     def resolve_recovery(metrics, _info):
-        r = metrics.values["recovery"]
+        r = metrics.get("recovery")
         return RecoveryMetrics(definition=RECOVERY_DEFINITION, region=r["region"][0], own=r["own"],
                                by_bank_type=r["by_bank_type"], by_institution=r["by_institution"])
 
     @staticmethod
     def resolve_compliance(metrics, _info):
-        c = metrics.values["conduct"]
+        c = metrics.get("conduct")
         return ComplianceMetrics(definition=c["definition"], region=c["region"], own=c["own"],
                                  by_agency=c["by_agency"], own_by_counterparty=c["own_by_counterparty"])
 
     @staticmethod
     def resolve_audit_available(metrics, _info):
-        return bool(metrics.values.get("audit_available"))
+        return bool(metrics.get("audit_available"))
 
     @staticmethod
     def resolve_evidence(metrics, _info):
-        return metrics.values["evidence"]
+        return metrics.get("evidence")
 
 
 class Query(graphene.ObjectType):
@@ -87,6 +87,14 @@ class Query(graphene.ObjectType):
         period_to=graphene.Date(required=True, name="to"),
         district=graphene.String(),
     )
+
+    region_districts = graphene.List(graphene.NonNull(graphene.String), required=True,
+                                     description="districts known to the regionMetrics district filter")
+
+    @staticmethod
+    def resolve_region_districts(_root, info):
+        ctx = info.context
+        return operations.region_districts(ctx.principal, session=ctx.session)
 
     @staticmethod
     def resolve_region_metrics(_root, info, period_from, period_to, district=None):

@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 
 from portal.access import Decision, Principal, check_access, guarded
 from portal.core.errors import BadInput
+from portal.registry.models import Debtor
 from portal.registry.vocab import shanghai_today
 from portal.services.monitoring import policy as _policy  # noqa: F401 - registers the policies
 from portal.services.monitoring.cells import Inst
@@ -36,17 +37,33 @@ class RegionMetrics:
     as_of: date | None = None  # snapshot date of stock figures: the period's end, or today if that is earlier
     directory: dict[int, Inst] = field(default_factory=dict)  # every institution (labels of breakdowns)
     per_institution: bool = False  # whether per-institution breakdowns are included (the regulator)
+    _request: tuple | None = field(default=None, repr=False)  # (principal, decision, session) for lazy figures
+
+    def get(self, name: str, default: Any = None) -> Any:
+        """The figure ``name``, computed on first use by its provider (see :data:`PROVIDERS`)."""
+        if name not in self.values and name in PROVIDERS and self._request is not None:
+            principal, decision, session = self._request
+            PROVIDERS[name](principal, decision, self, session)
+        return self.values.get(name, default)
 
 
 Contributor = Callable[[Principal, Decision, RegionMetrics, Session], None]
 
-# Feature packages register functions (principal, decision, metrics, session) -> None adding to metrics.values.
+# Feature packages register functions (principal, decision, metrics, session) -> None adding to metrics.values;
+# they run on every request.
 CONTRIBUTORS: list[Contributor] = []
 
+# Value name -> the contributor that adds it, run only when that value is first asked for (a landing page that
+# reads institution counts runs none of them; a drill-down that reads conduct runs only that one).
+PROVIDERS: dict[str, Contributor] = {}
 
-def register(contributor: Contributor) -> Contributor:
-    """Add ``contributor`` to :data:`CONTRIBUTORS` once (usable as a decorator)."""
-    if contributor not in CONTRIBUTORS:
+
+def register(contributor: Contributor, *names: str) -> Contributor:
+    """Register ``contributor``: lazily as the provider of ``names``, or (no names) to run on every request."""
+    if names:
+        for name in names:
+            PROVIDERS[name] = contributor
+    elif contributor not in CONTRIBUTORS:
         CONTRIBUTORS.append(contributor)
     return contributor
 
@@ -85,22 +102,35 @@ def region_metrics(
     metrics.as_of = min(period_to, today or shanghai_today())
     metrics.directory = directory
     metrics.per_institution = bool(decision.get("per_institution"))
+    metrics._request = (principal, decision, session)
     for contribute in list(CONTRIBUTORS):
         contribute(principal, decision, metrics, session)
-    metrics.values.pop("_scope", None)
     return metrics
+
+
+@guarded("monitoring.metrics.read")
+def region_districts(principal: Principal, *, session: Session) -> list[str]:
+    """The districts the ``district`` filter of region metrics knows: debtors' and institutions' districts."""
+    check_access("monitoring.metrics.read", principal)
+    found = set(session.scalars(select(Debtor.district).where(Debtor.district.is_not(None)).distinct()))
+    found |= set(session.scalars(select(Institution.district).where(Institution.district.is_not(None)).distinct()))
+    return sorted(found)
 
 
 def _register_builtin() -> None:
     from portal.services.monitoring import conduct, evidence_volume, portfolio
 
-    for contributor in (portfolio.contribute, conduct.contribute, evidence_volume.contribute):
-        register(contributor)
+    register(portfolio.contribute_book, "npl", "npl_trend", "buckets")
+    register(portfolio.contribute_recovery, "recovery")
+    register(conduct.contribute, "conduct", "audit_available")
+    register(evidence_volume.contribute, "evidence")
 
 
 _register_builtin()
 
 
-def figure(metrics: RegionMetrics, name: str, default: Any = None) -> Any:
-    """A contributed figure of ``metrics`` by name (``default`` when no contributor added it)."""
-    return metrics.values.get(name, default)
+def compute_all(metrics: RegionMetrics) -> RegionMetrics:
+    """Compute every lazily provided figure now (benchmarks, exports); returns ``metrics``."""
+    for name in PROVIDERS:
+        metrics.get(name)
+    return metrics

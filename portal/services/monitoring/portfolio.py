@@ -1,9 +1,9 @@
 """The banks' book: NPL ratio (region, bank type, bank, own) with its monthly trend, overdue buckets, recovery.
 
-Four GROUP BY statements per request, whatever the number of banks or debts (docs/dashboards.md has the
-definitions): the stock as of ``as_of`` by (bank, status, bucket); the trend's sums by (bank, first month in the
-book, first month non-performing); the trend's debtors by (bank, first month); recovery by bank. Money is summed
-over CNY debts only (amounts in other currencies are not converted).
+Two GROUP BY statements per request, whatever the number of banks or debts (docs/dashboards.md has the
+definitions): the unsettled book by (bank, status, bucket as of ``as_of``, first month end in the book, first month
+end non-performing) — the stock, the buckets and the monthly trend all come from it — and recovery by bank. Money
+is summed over CNY debts only (amounts in other currencies are not converted).
 """
 
 from __future__ import annotations
@@ -35,7 +35,8 @@ ARREARS = ("overdue", "written_off", "in_litigation")
 ALWAYS_NPL = ("written_off", "in_litigation")
 NPL_DAYS = 90  # overdue debts count as non-performing past 90 days past due
 BUCKETS = (("1-30", "逾期1–30天", "1–30 days past due", 1), ("31-90", "逾期31–90天", "31–90 days past due", 31),
-           ("91-180", "逾期91–180天", "91–180 days past due", 91), ("180+", "逾期180天以上", "over 180 days past due", 181))
+           ("91-180", "逾期91–180天", "91–180 days past due", 91),
+           ("180+", "逾期180天以上", "over 180 days past due", 181))
 LARGE_FEN = 5_000_000 * 100  # "large" debts for the recovery cycle: principal of 5M yuan or more
 NPL_DEFINITION = (
     "不良率 = (逾期90天以上 + 核销 + 诉讼中 的未偿余额) ÷ 全部未结清债务未偿余额 (as of the period end). "
@@ -166,8 +167,26 @@ def _recovery(key, label, label_en, scope_name, t: Tally) -> RecoveryFigure:
                           large_cycle_days_sum=float(t["large_cycle"]))
 
 
-def stock(scope: Scope, session: Session) -> tuple[dict[str, list], dict[str, list]]:
-    """(NPL figures, bucket figures) as of ``scope.as_of``: one statement grouped by bank, status and bucket."""
+def month_ends(scope: Scope) -> list[date]:
+    """The trend's evaluation dates: each month end in the period up to ``as_of`` (the last one is ``as_of``)."""
+    out: list[date] = []
+    day = scope.period_from
+    while day <= scope.as_of and len(out) < 130:
+        nxt = (day.replace(day=1) + timedelta(days=32)).replace(day=1)
+        out.append(min(nxt - timedelta(days=1), scope.as_of))
+        day = nxt
+    return out
+
+
+def _index(column, bounds: list, *, strict: bool = False):
+    """SQL: the first index j with ``column <= bounds[j]`` (``<`` when strict), else len(bounds)."""
+    whens = [((column < b) if strict else (column <= b), literal(j)) for j, b in enumerate(bounds)]
+    return case(*whens, else_=literal(len(bounds)))
+
+
+def book_rows(scope: Scope, session: Session, ends: list[date]) -> list:
+    """The unsettled book opened by ``as_of`` in ONE statement, grouped by (bank, status, bucket as of ``as_of``,
+    first month end in the book ``s``, first month end non-performing ``n``): debts, distinct debtors, outstanding."""
     a = scope.as_of
     bucket = case(
         (or_(Debt.status.not_in(ARREARS), Debt.due_on >= a), literal("current")),
@@ -176,17 +195,28 @@ def stock(scope: Scope, session: Session) -> tuple[dict[str, list], dict[str, li
         (Debt.due_on >= a - timedelta(days=180), literal("91-180")),
         else_=literal("180+"),
     )
+    npl_idx = case(
+        (Debt.status == "overdue", _index(Debt.due_on, [e - timedelta(days=NPL_DAYS) for e in ends], strict=True)),
+        (Debt.status.in_(ALWAYS_NPL), _index(Debt.due_on, [e - timedelta(days=1) for e in ends])),
+        else_=literal(len(ends)),
+    )
     inner = _book_filter(
-        select(Debt.creditor_id, Debt.debtor_id, Debt.status, Debt.outstanding_fen, bucket.label("bucket"))
+        select(Debt.creditor_id, Debt.debtor_id, Debt.status, Debt.outstanding_fen, bucket.label("bucket"),
+               _index(Debt.opened_on, ends).label("s"), npl_idx.label("n"))
         .where(Debt.opened_on <= a, Debt.status != "settled"), scope).subquery()
-    rows = session.execute(
-        select(inner.c.creditor_id, inner.c.status, inner.c.bucket, func.count(), func.count(inner.c.debtor_id.distinct()),
-               func.coalesce(func.sum(inner.c.outstanding_fen), 0))
-        .group_by(inner.c.creditor_id, inner.c.status, inner.c.bucket)
+    c = inner.c
+    return session.execute(
+        select(c.creditor_id, c.status, c.bucket, c.s, c.n, func.count(), func.count(c.debtor_id.distinct()),
+               func.coalesce(func.sum(c.outstanding_fen), 0))
+        .group_by(c.creditor_id, c.status, c.bucket, c.s, c.n)
     ).all()
+
+
+def stock(scope: Scope, rows: list) -> tuple[dict[str, list], dict[str, list]]:
+    """(NPL figures, bucket figures) as of ``scope.as_of`` from :func:`book_rows`."""
     book: dict[int, Tally] = {}
     by_bucket: dict[str, dict[int, Tally]] = {b[0]: {} for b in BUCKETS}
-    for creditor_id, status, bucket_key, debts, debtors, amount in rows:
+    for creditor_id, status, bucket_key, _s, _n, debts, debtors, amount in rows:
         npl = status in ALWAYS_NPL or (status == "overdue" and bucket_key in ("91-180", "180+"))
         book.setdefault(creditor_id, Tally()).add(
             {"total": amount, "npl": amount if npl else 0, "debts": debts}, debtors, bank=creditor_id)
@@ -214,65 +244,19 @@ def stock(scope: Scope, session: Session) -> tuple[dict[str, list], dict[str, li
     return npl, buckets
 
 
-def month_ends(scope: Scope) -> list[date]:
-    """The trend's evaluation dates: each month end in the period up to ``as_of`` (the last one is ``as_of``)."""
-    out: list[date] = []
-    day = scope.period_from
-    while day <= scope.as_of and len(out) < 130:
-        nxt = (day.replace(day=1) + timedelta(days=32)).replace(day=1)
-        out.append(min(nxt - timedelta(days=1), scope.as_of))
-        day = nxt
-    return out
+def trend(scope: Scope, rows: list, ends: list[date]) -> dict[str, object]:
+    """The monthly NPL trend from :func:`book_rows` by prefix sums over the month index (no further statement).
 
-
-def _index(column, bounds: list, *, strict: bool = False):
-    """SQL: the first index j with ``column <= bounds[j]`` (``<`` when strict), else len(bounds)."""
-    never = len(bounds)
-    if not bounds:
-        return literal(never)
-    whens = [((column < b) if strict else (column <= b), literal(j)) for j, b in enumerate(bounds)]
-    return case(*whens, else_=literal(never))
-
-
-def trend(scope: Scope, session: Session) -> dict[str, object]:
-    """The monthly NPL trend: two statements (sums and debtors by bank and first month), prefix sums in Python."""
-    ends = month_ends(scope)
-    if not ends:
-        return {"region": NplSeries("region", "全区域", "Region", REGION), "own": None, "by_bank_type": [],
-                "by_institution": []}
-    start_idx = _index(Debt.opened_on, ends)
-    npl_idx = case(
-        (Debt.status == "overdue", _index(Debt.due_on, [e - timedelta(days=NPL_DAYS) for e in ends], strict=True)),
-        (Debt.status.in_(ALWAYS_NPL), _index(Debt.due_on, [e - timedelta(days=1) for e in ends])),
-        else_=literal(len(ends)),
-    )
-    base = _book_filter(select(Debt.creditor_id, Debt.debtor_id, Debt.outstanding_fen, start_idx.label("s"),
-                               npl_idx.label("n")).where(and_(Debt.opened_on <= ends[-1], Debt.status != "settled",
-                                                              Debt.outstanding_fen > 0)), scope).subquery()
-    sums = session.execute(
-        select(base.c.creditor_id, base.c.s, base.c.n, func.count(), func.coalesce(func.sum(base.c.outstanding_fen), 0))
-        .group_by(base.c.creditor_id, base.c.s, base.c.n)
-    ).all()
-    first = select(base.c.creditor_id, func.min(base.c.s).label("s")).group_by(base.c.creditor_id,
-                                                                               base.c.debtor_id).subquery()
-    debtor_rows = session.execute(select(first.c.creditor_id, first.c.s, func.count()).group_by(first.c.creditor_id,
-                                                                                                 first.c.s)).all()
+    A bank's debtors at month j are bounded below by its largest group already in the book by then."""
     months = len(ends)
     per_bank: dict[int, list[Tally]] = {}
-    for creditor_id, s, n, debts, amount in sums:
+    for creditor_id, _status, _bucket, s, n, debts, debtors, amount in rows:
         points = per_bank.setdefault(creditor_id, [Tally() for _ in ends])
         for j in range(int(s), months):
-            points[j].add({"total": amount, "debts": debts, "npl": amount if int(n) <= j else 0}, bank=creditor_id)
-    debtors_at: dict[int, list[int]] = {}
-    for creditor_id, s, count in debtor_rows:
-        counts = debtors_at.setdefault(creditor_id, [0] * months)
-        for j in range(int(s), months):
-            counts[j] += count
-    for creditor_id, points in per_bank.items():
-        for j, t in enumerate(points):
-            t.debtors = debtors_at.get(creditor_id, [0] * months)[j]
+            points[j].add({"total": amount, "debts": debts, "npl": amount if int(n) <= j else 0}, debtors,
+                          bank=creditor_id)
     series_of: dict[str, list] = {"region": [], "own": [], "by_bank_type": [], "by_institution": []}
-    for j, end in enumerate(ends):
+    for j in range(months):
         month = {creditor_id: pts[j] for creditor_id, pts in per_bank.items() if pts[j]["debts"]}
         groups = _groups(scope, month, _npl)
         for name in series_of:
@@ -332,11 +316,17 @@ def recovery(scope: Scope, session: Session) -> dict[str, list]:
     return _groups(scope, tallies, _recovery)
 
 
-def contribute(principal: Principal, decision: Decision, metrics, session: Session) -> None:
-    """Add ``npl``, ``npl_trend``, ``buckets`` and ``recovery`` to ``metrics.values``."""
+def contribute_book(principal: Principal, decision: Decision, metrics, session: Session) -> None:
+    """Add ``npl``, ``npl_trend`` and ``buckets`` to ``metrics.values`` (one statement)."""
     scope = Scope.of(principal, decision, metrics, session)
-    npl, buckets = stock(scope, session)
+    ends = month_ends(scope)
+    rows = book_rows(scope, session, ends or [scope.as_of])
+    npl, buckets = stock(scope, rows)
     metrics.values["npl"] = npl
-    metrics.values["npl_trend"] = trend(scope, session)
+    metrics.values["npl_trend"] = trend(scope, rows if ends else [], ends)
     metrics.values["buckets"] = buckets
-    metrics.values["recovery"] = recovery(scope, session)
+
+
+def contribute_recovery(principal: Principal, decision: Decision, metrics, session: Session) -> None:
+    """Add ``recovery`` to ``metrics.values`` (one statement)."""
+    metrics.values["recovery"] = recovery(Scope.of(principal, decision, metrics, session), session)
