@@ -92,7 +92,8 @@ def bench_operation(card, record) -> float:
             s.flush()
             me = Principal(user.id, inst.id, "bank-a", Kind.BANK, allowed_roles(Kind.BANK), user.email)
             row = ops.register_model(me, name="pd", model=card, training_data_sha256="0" * 64, training_rows=0,
-                                     metrics={}, baseline={}, model_card={}, session=s)
+                                     metrics={}, baseline={}, session=s,
+                                     model_card={"training_data": {"numeric": list(record), "categorical": []}})
             for _ in range(50):
                 ops.score_applicant(me, record, model_id=row.id, store=False, session=s)
             k = 500

@@ -8,6 +8,7 @@
 | ``scoring.score.compute`` (score applicants, batch chunks, monitoring runs) | operator or admin | no | no | no |
 | ``scoring.score.read`` | score, PD, band, reasons | the band only, with a purpose (below) | no single scores | no |
 | ``scoring.aggregate.read`` | its own models | no | every bank's | no |
+| ``scoring.band.show`` (a debtor report shows the band?) | other banks' band | the band, with a purpose | no | no |
 | ``scoring.monitoring.schedule`` (list the models a scheduled job monitors) | — | — | — | the shell operator |
 
 Reads need a reading role (analyst, operator or auditor), as in the registry: ``admin`` alone manages users and
@@ -156,3 +157,11 @@ def monitoring_schedule(principal: Principal, _target: Any = None, **_: Any) -> 
     if principal.operator:
         return Decision.allow()
     return Decision.deny("only the scheduler lists every bank's champion models")
+
+
+@policy("scoring.band.show")
+def band_show(principal: Principal, _target: Any = None, *, purpose: Any = None, **_: Any) -> Decision:
+    """Whether a registry debtor report (already allowed) shows the shared risk band: never denies, ``shown`` says."""
+    shown = (principal.kind is Kind.BANK and _reader(principal) and purpose is not None
+             and purpose_name(purpose) in BAND_PURPOSES)
+    return Decision.allow(shown=shown)

@@ -20,7 +20,7 @@ from sqlalchemy import event
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
-from portal.access import OPERATOR, Kind, Principal, allowed_roles
+from portal.access import OPERATOR, Kind, Principal
 from portal.core.celery import beat_entry
 from portal.core.errors import Forbidden, NotFound, PortalError
 from portal.core.runtime import keyring, unit_of_work
@@ -29,16 +29,11 @@ from portal.tenancy.models import Institution, User
 
 
 def _system(session: Session, institution_id: int) -> Principal:
-    """The institution acting as a scheduled job (what ``Principal.scheduled`` builds: every role, ``system=True``).
-
-    Built field by field: in portal/access/principal.py the dataclass field ``system`` shadows the classmethod of
-    the same name, so ``Principal.scheduled(...)`` is not callable there (reported; switch back once it is fixed).
-    """
+    """The institution acting as a scheduled job (``Principal.scheduled``: every role of its kind, ``system=True``)."""
     inst = session.get(Institution, institution_id)
     if inst is None:
         raise NotFound(f"institution {institution_id} does not exist")
-    kind = Kind(inst.kind)
-    return Principal(None, inst.id, inst.code, kind, allowed_roles(kind), system=True)
+    return Principal.scheduled(inst.id, inst.code, Kind(inst.kind))
 
 
 def _user(session: Session, institution_id: int, user_id: int | None) -> Principal:

@@ -75,8 +75,8 @@ def person_number(seq: int = 123) -> str:
 
 
 def system_principal(institution_id: int, code: str, kind: Kind) -> Principal:
-    """What ``Principal.scheduled`` builds (a scheduled job of the institution)."""
-    return Principal(None, institution_id, code, kind, allowed_roles(kind), system=True)
+    """A scheduled job of the institution (``Principal.scheduled``)."""
+    return Principal.scheduled(institution_id, code, kind)
 
 
 @dataclass

@@ -208,3 +208,39 @@ def test_every_tenant_signs_in(gql, scoring_world):
     for code in EVERYONE:
         _, body = gql("{ me { institution { code } } }", token=scoring_world.tokens[code])
         assert body["data"]["me"]["institution"]["code"] == code
+
+
+def test_band_for_the_registry_debtor_report(app, scored, scoring_world, region):
+    """``operations.band_for_report``: what a ``DebtorReport.riskBand`` field calls, under the report's inquiry."""
+    from portal.core.errors import BadInput
+    from portal.registry import operations as registry
+    from portal.services.scoring import operations as ops
+    from portal.tenancy.models import User
+
+    w, keyring = scoring_world, app.extensions["keyring"]
+    with app.extensions["db"].unit_of_work() as s:
+        def principal(code):
+            return s.get(User, region[code]["user_id"]).principal()
+
+        bank_b = principal("bank-b")
+        report = registry.debtor_report(bank_b, {"id_number": w.person}, "COLLECTION", session=s, keyring=keyring)
+        before = s.scalar(select(func.count()).select_from(Inquiry))
+        band = ops.band_for_report(bank_b, report.debtor.id, "COLLECTION", session=s, inquiry_id=report.inquiry_id)
+        assert (band.band, band.inquiry_id) == (scored["band"], report.inquiry_id)
+        assert s.scalar(select(func.count()).select_from(Inquiry)) == before  # the report's inquiry, not a second
+        regulator = principal("regulator")
+        seen = registry.debtor_report(regulator, {"id_number": w.person}, "SUPERVISION", session=s, keyring=keyring)
+        assert ops.band_for_report(regulator, seen.debtor.id, "SUPERVISION", session=s,
+                                   inquiry_id=seen.inquiry_id) is None
+        for code in NOBODY:
+            assert ops.band_for_report(principal(code), report.debtor.id, "COLLECTION", session=s,
+                                       inquiry_id=report.inquiry_id) is None, code
+        consented = registry.debtor_report(bank_b, {"id_number": w.person}, "CREDIT_APPROVAL", "C-77", session=s,
+                                           keyring=keyring)  # the consent comes from the report's inquiry
+        assert ops.band_for_report(bank_b, report.debtor.id, "CREDIT_APPROVAL", session=s,
+                                   inquiry_id=consented.inquiry_id).band == scored["band"]
+        with pytest.raises(BadInput, match="purpose"):  # an inquiry for another purpose does not cover this one
+            ops.band_for_report(bank_b, report.debtor.id, "LITIGATION", session=s, inquiry_id=report.inquiry_id)
+        with pytest.raises(BadInput, match="inquiry"):  # bank-b's inquiry does not cover bank-c's read
+            ops.band_for_report(principal("bank-c"), report.debtor.id, "COLLECTION", session=s,
+                                inquiry_id=report.inquiry_id)

@@ -34,14 +34,14 @@ def batch_rows(german, n: int, shift: bool = False) -> list[dict]:
     return json.loads(json.dumps(rows))
 
 
-def wait_for(gql, token: str, batch_id: str, seconds: float = 40) -> dict:
-    """Poll ``scoringBatch`` until it is DONE or FAILED."""
+def wait_for(app, batch_id: str, seconds: float = 40) -> None:
+    """Wait until the batch is done or failed, reading the database only: an API request racing the worker for
+    SQLite's write lock (the token's last-use update) would fail at once under WAL, see the report."""
     deadline = time.monotonic() + seconds
-    while True:
-        body = gql(STATUS, {"id": batch_id}, token)[1]
-        batch = body["data"]["scoringBatch"]
-        if batch["status"] in ("DONE", "FAILED") or time.monotonic() > deadline:
-            return batch
+    while time.monotonic() < deadline:
+        with app.extensions["db"].unit_of_work() as s:
+            if s.get(ScoringBatch, int(batch_id)).status in ("done", "failed"):
+                return
         time.sleep(0.2)
 
 
@@ -56,7 +56,8 @@ def test_batch_fans_out_in_chunks_on_a_real_worker(app, gql, german, scoring_wor
     assert (created["status"], created["rowsTotal"], created["chunksTotal"], created["chunksDone"]) == \
         ("QUEUED", 250, 3, 0)
     with start_worker(app.extensions["celery"], pool="solo", perform_ping_check=False, shutdown_timeout=10):
-        done = wait_for(gql, token, created["id"])
+        wait_for(app, created["id"])
+    done = gql(STATUS, {"id": created["id"]}, token)[1]["data"]["scoringBatch"]
     assert (done["status"], done["rowsScored"], done["chunksDone"], done["error"]) == ("DONE", 250, 3, None)
     run = done["monitoring"]
     assert run["source"] == "batch" and run["rows"] == 250 and run["level"] == "ALERT"

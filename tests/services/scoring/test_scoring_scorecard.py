@@ -168,6 +168,7 @@ def test_single_row_scoring_matches_batch_on_taiwan(datasets):
         card.score_one({**raw.iloc[0].to_dict(), card.inputs[0]: "abc"})
 
 
+@pytest.mark.slow
 def test_row_recipe_equals_vectorised_recipe(datasets):
     raw = pd.read_csv(datasets / "fate_default_credit" / "UCI_Credit_Card.csv", nrows=3000).astype(float)
     edge = raw.iloc[:4].copy()

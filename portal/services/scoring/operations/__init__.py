@@ -9,8 +9,8 @@ returns or changes, receives the session as ``session=`` and never commits (the 
 - batches: :func:`create_batch`, :func:`score_batch_chunk`, :func:`fail_chunk`, :func:`finish_batch`,
   :func:`get_batch`
 - monitoring: :func:`monitor_model`, :func:`monitor_recent_scores`, :func:`models_to_monitor`, :func:`runs_page`
-- reading: :func:`read_subject_scores`, :func:`shared_risk_band`, :func:`risk_band_for_ref`, :func:`scores_page`,
-  :func:`aggregates_page`, :func:`score_aggregates`
+- reading: :func:`read_subject_scores`, :func:`shared_risk_band`, :func:`band_for_report` (the registry's
+  ``DebtorReport``), :func:`risk_band_for_ref`, :func:`scores_page`, :func:`aggregates_page`, :func:`score_aggregates`
 """
 
 from portal.services.scoring import policy as _policy  # noqa: F401  (registers the scoring policies)
@@ -42,6 +42,7 @@ from portal.services.scoring.operations.monitor import (
 )
 from portal.services.scoring.operations.reads import (
     aggregates_page,
+    band_for_report,
     read_subject_scores,
     risk_band_for_ref,
     score_aggregates,
@@ -54,6 +55,7 @@ __all__ = [
     "_baseline",
     "aggregates_page",
     "approve_model",
+    "band_for_report",
     "cards_page",
     "create_batch",
     "fail_chunk",

@@ -28,7 +28,7 @@ from portal.services.scoring.views import InstitutionRef, RunView, UserRef
 from portal.tenancy.models import Institution, User
 
 _CACHE: OrderedDict[str, Scorecard | GbmModel] = OrderedDict()
-_KNOWN: dict[tuple[int, str], frozenset[str]] = {}
+_KNOWN: dict[tuple[int, str], tuple[frozenset[str], frozenset[str]]] = {}
 _CACHE_SIZE = 64
 MAX_FEATURES = 500
 
@@ -52,12 +52,14 @@ def parse_id(value: Any, field: str) -> int:
 # The large texts of a model row, loaded only when used: scoring with a cached model reads none of them.
 HEAVY = (ScoringModel.artifact_json, ScoringModel.artifact_blob, ScoringModel.model_card_json,
          ScoringModel.baseline_json, ScoringModel.metrics_json)
+_LIGHT = tuple(defer(c) for c in HEAVY)
+_CHAMPIONS = select(ScoringModel).options(*_LIGHT).where(ScoringModel.status == "champion")
 
 
 def get_model(session: Session, model_id: int, *, light: bool = False) -> ScoringModel:
     """The model row (``light``: its large texts deferred); NotFound when there is none (access is checked by the
     caller right after)."""
-    row = session.get(ScoringModel, model_id, options=[defer(c) for c in HEAVY] if light else None)
+    row = session.get(ScoringModel, model_id, options=_LIGHT if light else None)
     if row is None:
         raise NotFound(f"scoring model {model_id} does not exist")
     return row
@@ -71,8 +73,7 @@ def resolve_model(session: Session, institution_id: int | None, model_id: int | 
         return get_model(session, model_id, light=True)
     if institution_id is None:
         raise BadInput("give a model id or the name of a model with a champion")
-    q = select(ScoringModel).options(*(defer(c) for c in HEAVY)).where(
-        ScoringModel.institution_id == institution_id, ScoringModel.status == "champion")
+    q = _CHAMPIONS.where(ScoringModel.institution_id == institution_id)
     if name:
         q = q.where(ScoringModel.name == name)
     rows = session.scalars(q.order_by(ScoringModel.name).limit(2)).all()
@@ -104,25 +105,24 @@ def load_model(row: ScoringModel, keyring: Keyring | None) -> Scorecard | GbmMod
     return model
 
 
-def known_inputs(row: ScoringModel, model: Scorecard | GbmModel) -> frozenset[str]:
-    """Names an applicant record may carry: the model's inputs and the columns it was trained on."""
+def known_inputs(row: ScoringModel, model: Scorecard | GbmModel) -> tuple[frozenset[str], frozenset[str]]:
+    """(names an applicant record may carry: the model's inputs and the columns it was trained on; the numeric
+    ones among the model's inputs), cached per model version."""
     key = (row.id, row.artifact_sha256)
     known = _KNOWN.get(key)
     if known is None:
         card = json.loads(row.model_card_json or "{}")
         data = card.get("training_data", {}) if isinstance(card, dict) else {}
-        known = frozenset(model.inputs) | frozenset(data.get("numeric", ())) | frozenset(data.get("categorical", ()))
+        names = frozenset(model.inputs) | frozenset(data.get("numeric", ())) | frozenset(data.get("categorical", ()))
+        if isinstance(model, Scorecard):
+            kinds = {fb.name: fb.kind for fb in model.bins}
+            numeric = frozenset(c for c in model.inputs if kinds.get(c, "numeric") == "numeric")
+        else:
+            numeric = frozenset(c for c in model.inputs if c not in model.categories)
         if len(_KNOWN) > 4 * _CACHE_SIZE:
             _KNOWN.clear()
-        _KNOWN[key] = known
+        known = _KNOWN[key] = (names, numeric)
     return known
-
-
-def _numeric_inputs(model: Scorecard | GbmModel) -> set[str]:
-    if isinstance(model, Scorecard):
-        kinds = {fb.name: fb.kind for fb in model.bins}
-        return {c for c in model.inputs if kinds.get(c, "numeric") == "numeric"}
-    return {c for c in model.inputs if c not in model.categories}
 
 
 def check_record(row: ScoringModel, model: Scorecard | GbmModel, record: Mapping[str, Any],
@@ -133,8 +133,7 @@ def check_record(row: ScoringModel, model: Scorecard | GbmModel, record: Mapping
         raise BadInput(f"{where} must be an object of feature names and values", field=where)
     if len(record) > MAX_FEATURES:
         raise BadInput(f"{where}: {len(record)} features are more than {MAX_FEATURES}", field=where)
-    known = known_inputs(row, model)
-    numeric = _numeric_inputs(model)
+    known, numeric = known_inputs(row, model)
     out: dict[str, Any] = {}
     for name, value in record.items():
         if name not in known:

@@ -100,15 +100,18 @@ def shared_risk_band(principal: Principal, debtor_id: int, purpose: Any, consent
     consent_ref = (consent_ref or "").strip() or None
     if consent_ref is not None and len(consent_ref) > 120:
         raise BadInput("consentRef must be at most 120 characters", field="consentRef")
+    inquiry = None
+    if inquiry_id is not None:  # the caller's inquiry of this read: same institution, debtor and purpose
+        inquiry = session.get(Inquiry, inquiry_id)
+        if inquiry is None or (inquiry.debtor_id, inquiry.institution_id) != (debtor_id, principal.institution_id) \
+                or Purpose(inquiry.purpose).name != _policy.purpose_name(purpose):
+            raise BadInput(f"inquiry {inquiry_id} is not this institution's inquiry about this debtor for this purpose")
+        consent_ref = consent_ref or inquiry.consent_ref
     ctx = {"purpose": purpose, "consent_ref": consent_ref, "subject_is_person": debtor.kind == "person",
            "own_customer": _own_customer(session, principal, debtor_id)}
     check_access("scoring.score.read", principal, None, **ctx)
     name = _policy.purpose_name(purpose)
-    if inquiry_id is not None:
-        inquiry = session.get(Inquiry, inquiry_id)
-        if inquiry is None or (inquiry.debtor_id, inquiry.institution_id) != (debtor_id, principal.institution_id):
-            raise BadInput(f"inquiry {inquiry_id} is not this institution's inquiry about this debtor")
-    else:
+    if inquiry is None:
         inquiry = Inquiry(user_id=principal.user_id, institution_id=principal.institution_id, debtor_id=debtor_id,
                           purpose=Purpose[name].value, consent_ref=consent_ref)
         session.add(inquiry)
@@ -123,6 +126,16 @@ def shared_risk_band(principal: Principal, debtor_id: int, purpose: Any, consent
              if check_access("scoring.score.read", principal, SimpleNamespace(id=sid, institution_id=inst),
                              **ctx).get("view") == "band"]
     return BandView(max(bands) if bands else None, name, inquiry.id)
+
+
+@guarded("scoring.band.show")
+def band_for_report(principal: Principal, debtor_id: int, purpose: Any, consent_ref: str | None = None, *,
+                    session: Session, inquiry_id: int) -> BandView | None:
+    """The band for the registry's ``DebtorReport``: None where the policy does not show bands (agencies, mediators,
+    tracers, the regulator, purposes without one), else :func:`shared_risk_band` under the report's own inquiry."""
+    if not check_access("scoring.band.show", principal, None, purpose=purpose)["shown"]:
+        return None
+    return shared_risk_band(principal, debtor_id, purpose, consent_ref, session=session, inquiry_id=inquiry_id)
 
 
 @guarded("scoring.score.read")

@@ -1,8 +1,8 @@
 """registry compliance evidence audit scoring tables
 
-Revision ID: e8c2d9e99729
+Revision ID: 8cfc194f1d92
 Revises: 8cea69167b59
-Create Date: 2026-11-28 14:28:43.095447
+Create Date: 2026-11-28 14:37:22.260631
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ from alembic import op
 import portal.core.db
 from portal.registry import rls  # the policies as data; kept in sync with the registry's scoping
 
-revision = "e8c2d9e99729"
+revision = "8cfc194f1d92"
 down_revision = "8cea69167b59"
 branch_labels = None
 depends_on = None
