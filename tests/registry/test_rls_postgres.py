@@ -57,9 +57,13 @@ def walled(db, region, session):
     for s in sessions:
         s.close()
     app.dispose()
+    session.rollback()  # release the owner session's locks before the policies are dropped
+    session.close()
     with db.engine.begin() as conn:
         conn.execute(text(f"DROP OWNED BY {role}"))
         conn.execute(text(f"DROP ROLE {role}"))
+        for statement in rls.downgrade_statements():  # the session's shared database must leave unwalled
+            conn.execute(text(statement))
 
 
 def _world_under_rls(walled, region, keyring):

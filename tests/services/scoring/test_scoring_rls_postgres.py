@@ -48,9 +48,13 @@ def app_role(db, tenants, session):
     walled = Database(db.url.replace("://postgres@", f"://{role}@"))
     yield lambda institution_id: walled.session(institution_id)
     walled.dispose()
+    session.rollback()  # release the owner session's locks before the policies are dropped
+    session.close()
     with db.engine.begin() as conn:
         conn.execute(text(f"DROP OWNED BY {role}"))
         conn.execute(text(f"DROP ROLE {role}"))
+        for statement in rls.downgrade_statements():  # the session's shared database must leave unwalled
+            conn.execute(text(statement))
 
 
 def test_band_read_through_row_level_security(app_role, tenants, german, german_card, keyring):
