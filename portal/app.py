@@ -93,9 +93,8 @@ def _init_web(app: Flask) -> None:
     from portal.web import health
     from portal.web.auth import current_principal, init_auth
     from portal.web.i18n import current_language, translate
-    from portal.web.views import bp as web_bp
-
     from portal.web.ratelimit import init_ratelimit
+    from portal.web.views import bp as web_bp
 
     csrf.init_app(app)
     init_ratelimit(app)

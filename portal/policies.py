@@ -4,8 +4,15 @@ from __future__ import annotations
 
 import importlib
 
-POLICY_MODULES: tuple[str, ...] = ("portal.tenancy.policy", "portal.services.monitoring.policy",
-                                     "portal.services.audit.policy", "portal.services.scoring.policy", "portal.services.evidence.policy", "portal.registry.policy", "portal.services.compliance.policy")
+POLICY_MODULES: tuple[str, ...] = (
+    "portal.tenancy.policy",
+    "portal.services.monitoring.policy",
+    "portal.services.audit.policy",
+    "portal.services.scoring.policy",
+    "portal.services.evidence.policy",
+    "portal.registry.policy",
+    "portal.services.compliance.policy",
+)
 
 
 def import_policies() -> None:

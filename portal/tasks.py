@@ -4,7 +4,13 @@ from __future__ import annotations
 
 import importlib
 
-TASK_MODULES: tuple[str, ...] = ("portal.tenancy.tasks", "portal.services.audit.tasks", "portal.services.scoring.tasks", "portal.services.evidence.tasks", "portal.registry.tasks")
+TASK_MODULES: tuple[str, ...] = (
+    "portal.tenancy.tasks",
+    "portal.services.audit.tasks",
+    "portal.services.scoring.tasks",
+    "portal.services.evidence.tasks",
+    "portal.registry.tasks",
+)
 
 
 def import_tasks() -> None:

@@ -219,7 +219,8 @@ def test_inquiry_visibility(world, session, keyring, tenant):
         assert seen[report.inquiry_id].institution.code == "bank-d"
         assert seen[report.inquiry_id].consent_ref == "CONSENT-9"
     elif tenant == "creditor":  # about its debtor, by a competitor: named (CONTRACT.md), consent reference not
-        assert seen[report.inquiry_id].institution.code == "bank-d" and seen[report.inquiry_id].institution_kind == "bank"
+        inquiry = seen[report.inquiry_id]
+        assert inquiry.institution.code == "bank-d" and inquiry.institution_kind == "bank"
         assert seen[report.inquiry_id].consent_ref is None
 
 
