@@ -146,7 +146,7 @@ def seed(ctx) -> None:
                 )
             )
         bar.update(1)
-    verdicts = std.Engine(standard).evaluate(engine_rows, _qualification_events(codes, since))
+    verdicts = std.Engine(standard).evaluate(engine_rows, _qualification_events(since))
     ids = _insert_attempts(session, attempts)
     by_key = {a["client_key"]: a for a in attempts}
     violations = [
@@ -169,7 +169,7 @@ def seed(ctx) -> None:
     _file_reports(ctx, session, codes, today)
 
 
-def _qualification_events(codes: dict[str, int], since: datetime) -> list[std.CaseEvent]:
+def _qualification_events(since: datetime) -> list[std.CaseEvent]:
     events = []
     for agency in PROFILES:
         events.append(

@@ -8,20 +8,12 @@ from typing import Any
 import graphene
 
 from portal.api.connections import connection_type, paginate
-from portal.core.errors import BadInput
 from portal.services.compliance import operations
 from standards import vocabulary
 
 Channel = graphene.Enum("Channel", [(c.upper(), c) for c in sorted(vocabulary.CHANNELS)])
 Counterparty = graphene.Enum("Counterparty", [(c.upper(), c) for c in sorted(vocabulary.COUNTERPARTIES)])
 Outcome = graphene.Enum("Outcome", [(c.upper(), c) for c in sorted(vocabulary.OUTCOMES)])
-
-
-def _debt_id(value: Any) -> int:
-    try:
-        return int(value)
-    except (TypeError, ValueError):
-        raise BadInput(f"debtId: {value!r} is not an id", field="debtId") from None
 
 
 class RuleVerdict(graphene.ObjectType):

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from portal.access import OPERATOR, Kind, Principal, allowed_roles
+from portal.access import OPERATOR, Principal
 from portal.core.identifiers import id_check_char
 from portal.core.timeutil import SHANGHAI
 from portal.registry import operations as registry
@@ -79,11 +79,3 @@ def attempt(world: World, **kw) -> dict:
     base.update(kw)
     return base
 
-
-@pytest.fixture
-def unused_kind() -> Kind:
-    return Kind.TRACER
-
-
-def roles(kind: Kind):
-    return allowed_roles(kind)
