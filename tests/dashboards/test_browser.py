@@ -8,6 +8,7 @@ from selenium.webdriver.support import expected_conditions as ec
 from selenium.webdriver.support.ui import WebDriverWait
 
 from tests.conftest import PASSWORD
+from tests.dashboards.settle import settled_text
 
 
 @pytest.mark.browser
@@ -18,9 +19,7 @@ def test_bank_user_signs_in_and_sees_the_dashboard(live_server, browser, region,
     wait.until(ec.presence_of_element_located((By.ID, "email"))).send_keys(region["bank-a"]["email"])
     browser.find_element(By.ID, "password").send_keys(PASSWORD)
     browser.find_element(By.ID, "sign-in").click()
-    title = wait.until(ec.presence_of_element_located((By.ID, "page-title")))
-    assert "成员银行" in title.text
-    banks = wait.until(ec.presence_of_element_located((By.ID, "banks-total")))
-    assert banks.text == "3"
-    assert browser.find_element(By.ID, "institutions-total").text == "8"
+    settled_text(browser, "page-title", lambda t: "成员银行" in t)
+    settled_text(browser, "banks-total", lambda t: t == "3")
+    settled_text(browser, "institutions-total", lambda t: t == "8")
     browser.save_screenshot(str(tmp_path / "bank-dashboard.png"))
