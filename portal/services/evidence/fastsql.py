@@ -59,13 +59,7 @@ def insert_rows(session: Session, table: Table, rows: Sequence[dict], *, returni
     return that column's value."""
     if not rows:
         return None
-    names = tuple(rows[0])
-
-    def build() -> ClauseElement:
-        stmt = insert(table).values({name: bindparam(name) for name in names})
-        return stmt.returning(table.c[returning]) if returning else stmt
-
-    stmt = _compiled(session, ("insert", table.name, names, returning), build, lambda: {n: table.c[n] for n in names})
+    stmt = _insert_statement(session, table, tuple(rows[0]), returning)
     cursor = _cursor(session)
     try:
         if returning:
@@ -78,6 +72,82 @@ def insert_rows(session: Session, table: Table, rows: Sequence[dict], *, returni
         return None
     finally:
         cursor.close()
+
+
+def insert_with_children(session: Session, parent: Table, row: dict, returning: str,
+                         children: Sequence[tuple[Table, str, Sequence[dict]]]) -> Any:
+    """Insert one ``parent`` row and, for each ``(table, foreign_key, rows)`` in ``children``, its child rows (dicts
+    with the same keys, the foreign key left out), and return the parent's ``returning`` column.
+
+    On PostgreSQL this is ONE statement (one round trip, one parse): the parent in a data-modifying CTE, each
+    child table filled from a ``VALUES`` list joined to it (foreign keys are checked at the end of the statement,
+    when the parent exists). Elsewhere it is one insert per table, each waiting for the last."""
+    if session.get_bind().dialect.name != "postgresql":
+        key = insert_rows(session, parent, [row], returning=returning)
+        for table, foreign_key, rows in children:
+            insert_rows(session, table, [{foreign_key: key, **child} for child in rows])
+        return key
+    stmt = _family_statement(session, parent, tuple(row), returning, children)
+    values = dict(row)
+    for index, (_, _, rows) in enumerate(children):
+        for number, child in enumerate(rows):
+            values.update({f"c{index}_{number}_{name}": value for name, value in child.items()})
+    cursor = _cursor(session)
+    try:
+        cursor.execute(stmt.sql, stmt.params(values))
+        return cursor.fetchone()[0]
+    finally:
+        cursor.close()
+
+
+def _family_statement(session: Session, parent: Table, names: tuple[str, ...], returning: str,
+                      children: Sequence[tuple[Table, str, Sequence[dict]]]) -> _Compiled:
+    """``WITH p AS (INSERT … RETURNING key), c0 AS (INSERT … SELECT p.key, v.* FROM p, (VALUES …) v) … SELECT key
+    FROM p``, built once per shape (columns and row counts); identifiers come from table metadata, quoted."""
+    shape = tuple((table.name, key, tuple(rows[0]) if rows else (), len(rows)) for table, key, rows in children)
+    cache_key = (("family", parent.name, names, returning, shape), "postgresql")
+    found = _CACHE.get(cache_key)
+    if found is not None:
+        return found
+    dialect = session.get_bind().dialect
+    quote = dialect.identifier_preparer.quote
+    processors = {}
+
+    def cell(table: Table, name: str, param: str) -> str:
+        proc = table.c[name].type.bind_processor(dialect)
+        if proc is not None:
+            processors[param] = proc
+        return f"%({param})s::{_sql_type(table.c[name], dialect)}"
+
+    ret = quote(returning)
+    parts = [f"p AS (INSERT INTO {quote(parent.name)} ({', '.join(map(quote, names))}) "  # noqa: S608
+             f"VALUES ({', '.join(cell(parent, n, n) for n in names)}) RETURNING {ret})"]
+    for index, ((table, _, _), (_, foreign_key, columns, count)) in enumerate(zip(children, shape, strict=True)):
+        if count:
+            tuples = ", ".join("(" + ", ".join(cell(table, n, f"c{index}_{number}_{n}") for n in columns) + ")"
+                               for number in range(count))
+            parts.append(f"c{index} AS (INSERT INTO {quote(table.name)} "  # noqa: S608 - quoted metadata
+                         f"({', '.join(map(quote, (foreign_key, *columns)))}) "
+                         f"SELECT p.{ret}, v.* FROM p, (VALUES {tuples}) AS v)")
+    sql = f"WITH {', '.join(parts)} SELECT {ret} FROM p"  # noqa: S608 - identifiers from metadata, values bound
+    found = _CACHE[cache_key] = _Compiled(sql, None, processors)
+    return found
+
+
+def _sql_type(column: Column, dialect: Any) -> str:
+    """The column's SQL type; a foreign key declared without one takes its target's."""
+    column_type = column.type
+    if column_type._isnull and column.foreign_keys:
+        column_type = next(iter(column.foreign_keys)).column.type
+    return column_type.compile(dialect)
+
+
+def _insert_statement(session: Session, table: Table, names: tuple[str, ...], returning: str | None) -> _Compiled:
+    def build() -> ClauseElement:
+        stmt = insert(table).values({name: bindparam(name) for name in names})
+        return stmt.returning(table.c[returning]) if returning else stmt
+
+    return _compiled(session, ("insert", table.name, names, returning), build, lambda: {n: table.c[n] for n in names})
 
 
 def insert_tuples(session: Session, table: Table, names: tuple[str, ...], rows: Sequence[tuple]) -> None:
@@ -110,10 +180,15 @@ def insert_tuples(session: Session, table: Table, names: tuple[str, ...], rows: 
 
 
 def update_rows(session: Session, table: Table, key: str, rows: Sequence[dict]) -> None:
-    """``UPDATE table SET … WHERE key = …`` once per row (dicts with the same keys, ``key`` among them)."""
+    """``UPDATE table SET … WHERE key = …`` for each row (dicts with the same keys, ``key`` among them): one
+    statement over ``unnest`` of one array per column on PostgreSQL, an ``executemany`` elsewhere. Values must need
+    no bind processing (integers, bytes)."""
     if not rows:
         return
     names = tuple(rows[0])
+    if session.get_bind().dialect.name == "postgresql":
+        _update_from_arrays(session, table, key, names, rows)
+        return
 
     def build() -> ClauseElement:
         stmt = update(table).where(table.c[key] == bindparam(f"p_{key}"))
@@ -124,6 +199,21 @@ def update_rows(session: Session, table: Table, key: str, rows: Sequence[dict]) 
     cursor = _cursor(session)
     try:
         cursor.executemany(stmt.sql, [stmt.params({f"p_{name}": value for name, value in row.items()}) for row in rows])
+    finally:
+        cursor.close()
+
+
+def _update_from_arrays(session: Session, table: Table, key: str, names: tuple[str, ...], rows: Sequence[dict]) -> None:
+    dialect = session.get_bind().dialect
+    quote = dialect.identifier_preparer.quote
+    arrays = ", ".join(f"%({n})s::{_sql_type(table.c[n], dialect)}[]" for n in names)
+    assignments = ", ".join(f"{quote(n)} = v.{quote(n)}" for n in names if n != key)
+    target = quote(table.name)
+    sql = (f"UPDATE {target} SET {assignments} FROM unnest({arrays}) "  # noqa: S608 - identifiers from metadata
+           f"AS v({', '.join(map(quote, names))}) WHERE {target}.{quote(key)} = v.{quote(key)}")
+    cursor = _cursor(session)
+    try:
+        cursor.execute(sql, {name: [row[name] for row in rows] for name in names})
     finally:
         cursor.close()
 

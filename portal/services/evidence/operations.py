@@ -98,13 +98,14 @@ def _submit(principal: Principal, parties: Sequence[str], institution: str | Non
 
 
 def _insert_entry(session: Session, principal: Principal, kind: str, codes: list[str], submitter: str,
-                  entry: dict, stored_at: datetime) -> int:
+                  entry: dict, stored_at: datetime, files: Sequence[dict] = ()) -> int:
+    """The entry row, its parties and its ``files`` rows (without ``entry_id``): one statement on PostgreSQL."""
     ids = _institution_ids(session, codes)
     row = {"kind": kind, "institution_id": ids[submitter], "submitted_by": principal.user_id,
            "stored_at": stored_at, "leaf": canonical_json(entry)}
-    entry_id = fastsql.insert_rows(session, ENTRIES, [row], returning="id")
-    fastsql.insert_rows(session, PARTIES, [{"entry_id": entry_id, "institution_id": ids[c]} for c in codes])
-    return entry_id
+    parties = [{"institution_id": ids[c]} for c in codes]
+    return fastsql.insert_with_children(session, ENTRIES, row, "id",
+                                        [(PARTIES, "entry_id", parties), (FILES, "entry_id", files)])
 
 
 @guarded("evidence.entry.store")
@@ -125,14 +126,13 @@ def store_evidence(
     commits = [commitment(salt, content) for salt, (_, content) in zip(salts, files, strict=True)]
     now = utcnow()
     entry = build_entry(kind=kind, institution=submitter, parties=codes, stored_at=now, commitments=commits)
-    entry_id = _insert_entry(session, principal, kind, codes, submitter, entry, now)
     rows = []
     for position, ((name, content), salt, commit) in enumerate(zip(files, salts, commits, strict=True)):
         aad = _file_aad(commit)
-        rows.append({"entry_id": entry_id, "position": position, "commitment": commit, "salt": salt,
+        rows.append({"position": position, "commitment": commit, "salt": salt,
                      "data_key_id": key_id, "name_sealed": encrypt_blob(dek, name.encode(), aad),
                      "content_sealed": encrypt_blob(dek, content, aad), "size": len(content)})
-    fastsql.insert_rows(session, FILES, rows)
+    entry_id = _insert_entry(session, principal, kind, codes, submitter, entry, now, rows)
     return StoredEvidence(entry_id, _leaf_index(session, entry_id) if integrate else None,
                           tuple(hashlib.sha256(content).hexdigest() for _, content in files))
 
