@@ -78,6 +78,30 @@ def calibration_error(y: np.ndarray, p: np.ndarray, bins: int = 10) -> float:
     return float(total / y.size)
 
 
+def debiased_calibration_error(y: np.ndarray, p: np.ndarray, bins: int = 10) -> float:
+    """Root-mean-square calibration error over ``bins`` equal-mass bins with the sampling noise of the observed
+    default rates subtracted (Kumar, Liang & Ma 2019, "Verified uncertainty calibration"): per bin the squared gap
+    (p̄ − ȳ)² less ȳ(1 − ȳ)/(n − 1), the unbiased estimate of the noise in ȳ. The plug-in ECE of a perfectly
+    calibrated model is about sqrt(p(1 − p)/n) per bin, never zero; this estimate is about zero for it, so a small
+    data set can be judged against a calibration target."""
+    return float(np.sqrt(max(debiased_squared_calibration_error(y, p, bins), 0.0)))
+
+
+def debiased_squared_calibration_error(y: np.ndarray, p: np.ndarray, bins: int = 10) -> float:
+    """The unbiased estimate of the mean squared calibration gap behind :func:`debiased_calibration_error` (may be
+    negative on a well calibrated model; average it over repetitions before taking the root)."""
+    y = np.asarray(y, dtype=np.float64).ravel()
+    p = np.asarray(p, dtype=np.float64).ravel()
+    if y.size != p.size or y.size < 2 * bins:
+        raise BadInput(f"debiased calibration needs as many predictions as labels, at least {2 * bins}")
+    order = np.argsort(p, kind="mergesort")
+    total = 0.0
+    for idx in np.array_split(order, bins):
+        rate = y[idx].mean()
+        total += idx.size * ((p[idx].mean() - rate) ** 2 - rate * (1.0 - rate) / (idx.size - 1))
+    return float(total / y.size)
+
+
 def shares(counts: np.ndarray, eps: float = 1e-4) -> np.ndarray:
     """Counts → shares, floored at ``eps`` (then renormalised) so the stability index stays finite."""
     c = np.asarray(counts, dtype=np.float64)
