@@ -28,9 +28,22 @@ def _parts(attr: str) -> list[type]:
     return found
 
 
+def _apply_type_extensions() -> None:
+    """Mount the fields that feature modules add to other modules' types (``TYPE_EXTENSIONS``: tuples of the
+    graphene type, the snake_case field name and the field). A feature may extend a type of a package it may import
+    (scoring adds ``riskBand`` to the registry's ``DebtorReport``) without that package knowing the feature."""
+    for name in GQL_MODULES:
+        for target, field_name, field in getattr(importlib.import_module(name), "TYPE_EXTENSIONS", ()):
+            fields = target._meta.fields
+            if fields.get(field_name) not in (None, field):
+                raise RuntimeError(f"{name} extends {target.__name__}.{field_name}, which already exists")
+            fields[field_name] = field
+
+
 @lru_cache(maxsize=1)
 def build_schema() -> graphene.Schema:
     """The one schema of the portal (built once per process; it holds no per-request state)."""
+    _apply_type_extensions()
     queries = _parts("Query")
     mutations = _parts("Mutation")
     query = type("Query", tuple(queries), {})

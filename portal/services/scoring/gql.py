@@ -4,6 +4,8 @@ Queries: ``scoringModels`` (the bank's model registry), ``scoringModel``, ``scor
 bank's), ``scoringMonitoringRuns`` (PSI/CSI runs; ``minLevel: WARN`` lists the alerts), ``scoringAggregates``
 (regulator: every bank's), ``applicantScores`` (the bank's own scores with reason codes), ``scoringBatch``,
 ``riskBand`` (another bank's shared band of a debtor, with a purpose; writes an inquiry).
+Type extension: ``DebtorReport.riskBand`` — the same band inside the registry's report, under the report's own
+inquiry (one look-up, one inquiry); null where the policy shows no band (agencies, the regulator, …).
 Mutations: ``scoreApplicant`` (one score with reason codes, stored), ``scoreBatch`` (chunked Celery tasks),
 ``approveScoringModel`` (four eyes), ``promoteScoringModel``.
 """
@@ -19,6 +21,7 @@ from graphql import FieldNode, FragmentSpreadNode, InlineFragmentNode
 from portal.api.connections import paginate
 from portal.core.errors import BadInput, QueryTooComplex
 from portal.registry.gql import DebtorRef, Purpose
+from portal.registry.gql_types import DebtorReport
 from portal.services.scoring import operations, tasks
 from portal.services.scoring.gql_types import (
     ApplicantScore,
@@ -261,3 +264,17 @@ class Mutation(graphene.ObjectType):
     score_batch = ScoreBatch.Field(required=True)
     approve_scoring_model = ApproveScoringModel.Field(required=True)
     promote_scoring_model = PromoteScoringModel.Field(required=True)
+
+
+def _report_band(report, info):
+    """``DebtorReport.riskBand``: the band under the report's own inquiry, or None where bands are not shown."""
+    ctx = info.context
+    return operations.band_for_report(ctx.principal, report.debtor.id, report.purpose, session=ctx.session,
+                                      inquiry_id=report.inquiry_id)
+
+
+TYPE_EXTENSIONS = (
+    (DebtorReport, "risk_band", graphene.Field(
+        SharedRiskBand, resolver=_report_band,
+        description="the other banks' coarse risk band (banks with a purpose that shows it; null otherwise)")),
+)

@@ -244,3 +244,30 @@ def test_band_for_the_registry_debtor_report(app, scored, scoring_world, region)
         with pytest.raises(BadInput, match="inquiry"):  # bank-b's inquiry does not cover bank-c's read
             ops.band_for_report(principal("bank-c"), report.debtor.id, "COLLECTION", session=s,
                                 inquiry_id=report.inquiry_id)
+
+
+REPORT_WITH_BAND = """query R($ref: DebtorRef!, $purpose: Purpose!, $consent: String) {
+  debtor(ref: $ref, purpose: $purpose, consentRef: $consent) { shared { debtCount } riskBand { band inquiryId } } }"""
+
+
+def test_debtor_report_carries_the_band_under_its_own_inquiry(app, gql, scored, scoring_world):
+    """The credit officer's journey: one look-up shows the shared summary and the coarse band; one inquiry."""
+    w, ref = scoring_world, {"idNumber": scoring_world.person}
+    before = _inquiries(app)
+    _, body = gql(REPORT_WITH_BAND, {"ref": ref, "purpose": "CREDIT_APPROVAL", "consent": "C-2026-9"},
+                  w.tokens["bank-b"])
+    assert "errors" not in body, body
+    report = body["data"]["debtor"]
+    assert report["riskBand"]["band"] == scored["band"] and report["shared"]["debtCount"] >= 1
+    assert _inquiries(app) == before + 1  # the band read is the report's inquiry, not a second one
+    # the regulator and the non-banks get the report they may see, and no band
+    for code, purpose in (("regulator", "SUPERVISION"), ("agency-a", "COLLECTION")):
+        _, body = gql(REPORT_WITH_BAND, {"ref": ref, "purpose": purpose}, w.tokens[code])
+        if body.get("errors"):
+            assert code_of(body) == "FORBIDDEN", (code, body)
+        else:
+            assert body["data"]["debtor"]["riskBand"] is None, code
+    # still one look-up per operation: a report and a root riskBand together are refused
+    both = """query($r: DebtorRef!) { debtor(ref: $r, purpose: COLLECTION) { riskBand { band } }
+                                     riskBand(ref: $r, purpose: COLLECTION) { band } }"""
+    assert code_of(gql(both, {"r": ref}, w.tokens["bank-b"])[1]) == "QUERY_TOO_COMPLEX"
