@@ -26,6 +26,9 @@ from portal.tenancy.models import ApiToken, Institution, User, UserRole
 CODE_RE = re.compile(r"^[a-z0-9][a-z0-9-]{1,38}[a-z0-9]$")
 EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 TOKEN_PREFIX = "ptk_"  # noqa: S105 - a public marker, not a secret
+# A token's last use is recorded to the minute: a write per API request would serialise every request on SQLite
+# ("database is locked" beside a worker) and cost a commit each, for a figure people read as "used today".
+TOKEN_LAST_USED_GRANULARITY = timedelta(minutes=1)
 
 
 # -- institutions --
@@ -246,7 +249,9 @@ def principal_for_token(session: Session, secret: str, now: datetime | None = No
         raise Unauthenticated("the API token has expired")
     if not token.user.active:
         raise Unauthenticated("the token's user is deactivated")
-    token.last_used_at = now
+    last = as_utc(token.last_used_at) if token.last_used_at is not None else None
+    if last is None or now - last >= TOKEN_LAST_USED_GRANULARITY:
+        token.last_used_at = now
     return token.user.principal(via_token=True)
 
 

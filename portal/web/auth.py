@@ -55,8 +55,10 @@ def current_principal() -> Principal:
         return g.principal
     secret = bearer_secret()
     if secret is not None:
-        principal = principal_for_token(request_session(), secret)
-        request_session().commit()  # keep last_used_at even when the request later fails
+        session = request_session()
+        principal = principal_for_token(session, secret)
+        if session.dirty:
+            session.commit()  # keep last_used_at even when the request later fails
     elif current_user.is_authenticated:
         principal = current_user.user.principal()
     else:

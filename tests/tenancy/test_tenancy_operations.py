@@ -137,6 +137,21 @@ def test_token_lifecycle(session):
         tenancy.principal_for_token(session, secret)
 
 
+def test_token_last_use_is_recorded_to_the_minute(session):
+    user = _user(session)
+    row, secret = tenancy.issue_token(OPERATOR, user, ttl_days=30, session=session)
+    session.commit()
+    first = row.created_at + timedelta(seconds=5)
+    tenancy.principal_for_token(session, secret, now=first)
+    assert row.last_used_at == first and row in session.dirty
+    session.commit()
+    tenancy.principal_for_token(session, secret, now=first + timedelta(seconds=30))
+    assert row.last_used_at == first and not session.dirty  # no write for every request
+    later = first + tenancy.TOKEN_LAST_USED_GRANULARITY
+    tenancy.principal_for_token(session, secret, now=later)
+    assert row.last_used_at == later
+
+
 def test_expired_token_refused(session):
     user = _user(session)
     row, secret = tenancy.issue_token(OPERATOR, user, ttl_days=1, session=session)
