@@ -37,3 +37,19 @@ def test_unknown_revision_is_a_clear_error(database_url):
 
     with pytest.raises(BadInput, match="nope"):
         upgrade(database_url, "nope")
+
+
+def test_frozen_row_level_security_matches_the_registry_module():
+    """The RLS revision holds literal statements; when portal/registry/rls.py changes, write a new revision."""
+    import importlib.util
+    from pathlib import Path
+
+    from portal.registry import rls
+
+    versions = Path(__file__).resolve().parents[1] / "migrations" / "versions"
+    path = next(versions.glob("*_registry_row_level_security_*.py"))
+    spec = importlib.util.spec_from_file_location("frozen_rls", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    assert list(module.UPGRADE) == rls.upgrade_statements(), "rls.py changed: add a migration with the new policies"
+    assert list(module.DOWNGRADE) == rls.downgrade_statements()
