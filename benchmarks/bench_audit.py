@@ -4,6 +4,8 @@
     python benchmarks/bench_audit.py --eval dev [--show-errors]
     python benchmarks/bench_audit.py [--quick]           throughput (batch path, 2 workers) vs a naive regex
                                                          baseline, p50/p95 of scan_utterance, peak RSS 100k vs N
+    python benchmarks/bench_audit.py --store [N]         lines/s of storing a JSONL transcript batch
+                                                         (``operations.upload_batch``; SQLite, or DATABASE_URL)
 
 Evaluation unit: (transcript, turn, family). A labelled violation is recalled when the detector reports any kind of
 the same family on that turn; every reported (turn, family) without such a label is a false positive. Critical
@@ -296,6 +298,57 @@ def bench(quick: bool, workers: int) -> None:
     )
 
 
+def bench_store(n: int, database_url: str | None) -> None:
+    """Lines/s of ``upload_batch`` storing ``n`` dev-corpus transcripts (1% bad lines), then re-sending the batch.
+
+    A throw-away SQLite file, or a fresh database created next to ``database_url`` (PostgreSQL) and dropped after.
+    """
+    sys.path.insert(0, str(HERE))
+    import bench_audit_realtime as rt
+    from sqlalchemy import create_engine, select, text
+
+    from portal.services.audit import operations
+    from portal.tenancy.models import User
+
+    rows = [json.loads(x) for x in (CORPUS / "dev.jsonl").read_text(encoding="utf-8").splitlines()]
+    lines = []
+    for i in range(n):
+        row = rows[i % len(rows)]
+        body = {"id": f"s{i}", "language": row["language"], "turns": row["turns"]}
+        lines.append("{not json" if i % 100 == 99 else json.dumps(body, ensure_ascii=False))
+    admin, name = None, None
+    with tempfile.TemporaryDirectory() as tmp:
+        url = None
+        if database_url and database_url.startswith("postgresql"):
+            name = f"bench_store_{os.getpid()}"
+            admin = create_engine(database_url, isolation_level="AUTOCOMMIT")
+            with admin.connect() as conn:
+                conn.execute(text(f'CREATE DATABASE "{name}"'))
+            url = database_url.rsplit("/", 1)[0] + "/" + name
+        try:
+            app, _config, ids, debt_id, debtor_id, _token = rt.build(Path(tmp), url, f"sqla+sqlite:///{tmp}/b.db")
+            rt.add_attempts(app, ids, debt_id, debtor_id, n, "s")
+            db = app.extensions["db"]
+            with db.unit_of_work() as s:
+                principal = s.scalar(select(User).where(User.email == "admin@agency-a.bench")).principal()
+            for label in ("new", "re-sent (all unchanged)"):
+                t0 = time.perf_counter()
+                with app.app_context(), db.unit_of_work(ids["agency-a"]) as s:
+                    result = operations.upload_batch(principal, lines, filename="bench.jsonl",
+                                                     keyring=app.extensions["keyring"], session=s)
+                    b = result.batch
+                    counts = (b.lines_stored, b.lines_unchanged, b.lines_bad)
+                elapsed = time.perf_counter() - t0
+                print(f"batch store on {db.engine.dialect.name}, {n} lines {label}: {n / elapsed:,.0f} lines/s "
+                      f"({elapsed:.1f} s; stored/unchanged/refused {counts}; load {os.getloadavg()[0]:.1f})")
+            db.dispose()
+        finally:
+            if admin is not None:
+                with admin.connect() as conn:
+                    conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+                admin.dispose()
+
+
 def main() -> None:
     """Command line: evaluation or benchmark."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -303,11 +356,15 @@ def main() -> None:
     parser.add_argument("--show-errors", action="store_true", help="list misses and false positives (dev only)")
     parser.add_argument("--quick", action="store_true")
     parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--store", type=int, nargs="?", const=20_000, metavar="N",
+                        help="time storing an N-line transcript batch (default 20000) on SQLite or DATABASE_URL")
     parser.add_argument("--child-scan", type=Path, help=argparse.SUPPRESS)
     parser.add_argument("--limit", type=int, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child_scan:
         child_scan(args.child_scan, args.workers, args.limit)
+    elif args.store:
+        bench_store(args.store, os.environ.get("DATABASE_URL"))
     elif args.eval:
         if args.show_errors and args.eval == "heldout":
             parser.error("--show-errors is refused for the held-out set (it is never used for tuning)")

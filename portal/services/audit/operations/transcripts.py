@@ -14,12 +14,13 @@ from datetime import date
 from sqlalchemy import insert, select, update
 from sqlalchemy.orm import Session
 
-from portal.access import Principal, check_access, guarded
+from portal.access import Kind, Principal, check_access, guarded
 from portal.core.activity import record_activity
 from portal.core.crypto import Keyring, decrypt_blob, encrypt_blob
 from portal.core.errors import BadInput, Conflict, NotFound, PortalError
 from portal.core.keys import active_data_key, data_key
 from portal.core.timeutil import utcnow
+from portal.registry.models import DebtAssignment
 from portal.services.audit import policy as _policy  # noqa: F401 - registers the policies
 from portal.services.audit.models import AuditFinding, Transcript, TranscriptBatch
 from portal.services.audit.monitor import BadLine, Finding, parse_line, scan_chunk, scan_utterance
@@ -41,6 +42,9 @@ CHUNK = 500
 MAX_ERRORS = 1000
 """Refused lines kept with their reasons on a batch (the count goes on)."""
 MAX_TURNS = 2000
+STORE_CHUNK = 500
+"""Lines of a JSONL batch validated, looked up and inserted together by ``upload_batch``."""
+_MAX_ID = 2**63 - 1
 MAX_UTTERANCE = 4000
 
 
@@ -72,6 +76,13 @@ def _canonical(language: str, turns: list[tuple[str, str]]) -> bytes:
 
 def _aad(uid: str) -> bytes:
     return b"audit.transcript:" + uid.encode()
+
+
+def decrypted_body(session: Session, keyring: Keyring, transcript: Transcript) -> dict:
+    """The stored JSON body (``language``, ``turns``) of a transcript. Callers check access and log the read; this
+    only opens the envelope."""
+    dek = data_key(session, keyring, transcript.key_id)
+    return json.loads(decrypt_blob(dek, transcript.content_cipher, _aad(transcript.uid)))
 
 
 def validate_turns(language: object, turns: object) -> tuple[str, list[tuple[str, str]]]:
@@ -155,42 +166,30 @@ def submit_transcript(principal: Principal, attempt_ref: object, language: objec
 def upload_batch(principal: Principal, lines: Iterable[bytes | str], *, filename: str | None, keyring: Keyring,
                  session: Session) -> BatchResult:
     """Store every good line of a JSONL batch (CONTRACT.md transcript format, ``id`` = the attempt's client key or
-    id); each bad line is refused with its number and reason and nothing else is lost. Scanning is left to tasks."""
+    id); each bad line is refused with its number and reason and nothing else is lost. Scanning is left to tasks.
+
+    Set-based: lines are read in chunks of ``STORE_CHUNK``; each chunk is validated, its attempts, their assignments
+    and their existing transcripts are looked up with one query each, every line is still put through the access
+    policy, and the new transcripts are inserted with one multi-row INSERT. The whole batch is one unit of work (the
+    caller's transaction), as before."""
     check_access("audit.batch.upload", principal)
     batch = TranscriptBatch(agency_id=principal.institution_id, uploaded_by=principal.user_id,
                             filename=(filename or "")[:200] or None, errors=[])
     session.add(batch)
     session.flush()
-    key = active_data_key(session, keyring, principal.institution_id)
-    errors: list[dict] = []
-    pending: list[int] = []
+    state = _BatchState(principal, batch, active_data_key(session, keyring, principal.institution_id))
+    chunk: list[tuple[int, bytes | str]] = []
     n = 0
     for n, raw in enumerate(lines, start=1):
-        if isinstance(raw, bytes):
-            raw = raw[3:] if n == 1 and raw.startswith(b"\xef\xbb\xbf") else raw
-            raw = raw.rstrip(b"\r\n")
-        else:
-            raw = raw.lstrip("\ufeff") if n == 1 else raw
-            raw = raw.rstrip("\r\n")
-        try:
-            tid, language, turns = parse_line(raw)
-            with session.begin_nested():
-                attempt = load_attempt(session, principal, tid)
-                check_access("audit.transcript.submit", principal, attempt,
-                             working=working(session, principal, attempt))
-                row, created = _store(session, keyring, principal, attempt, language, turns, "batch", batch.id, key)
-        except (BadLine, PortalError) as exc:
-            batch.lines_bad += 1
-            if len(errors) < MAX_ERRORS:
-                errors.append({"line": n, "reason": str(exc)})
-            continue
-        if created:
-            batch.lines_stored += 1
-            pending.append(row.id)
-        else:
-            batch.lines_unchanged += 1
+        chunk.append((n, raw))
+        if len(chunk) >= STORE_CHUNK:
+            _store_chunk(session, state, chunk)
+            chunk = []
+    if chunk:
+        _store_chunk(session, state, chunk)
+    pending = state.pending
     batch.lines_total = n
-    batch.errors = errors
+    batch.errors = state.errors
     batch.chunks_total = (len(pending) + CHUNK - 1) // CHUNK
     batch.status = "scanning" if pending else "scanned"
     if not pending:
@@ -199,6 +198,128 @@ def upload_batch(principal: Principal, lines: Iterable[bytes | str], *, filename
                     object_id=batch.id, detail=f"{n} lines, {batch.lines_stored} stored, {batch.lines_bad} refused")
     session.flush()
     return BatchResult(batch, pending)
+
+
+@dataclass
+class _BatchState:
+    """What one batch upload carries from chunk to chunk."""
+
+    principal: Principal
+    batch: TranscriptBatch
+    key: tuple[int, bytes]
+    errors: list[dict] = field(default_factory=list)
+    pending: list[int] = field(default_factory=list)
+    stored_sha: dict[int, str] = field(default_factory=dict)
+    """attempt id -> content hash of the transcripts stored by this batch so far (a later line for the same
+    attempt is then unchanged or a conflict, exactly as if the earlier one had been committed)."""
+
+    def refuse(self, line: int, exc: Exception) -> None:
+        """Count a bad line and keep its reason (up to ``MAX_ERRORS``)."""
+        self.batch.lines_bad += 1
+        if len(self.errors) < MAX_ERRORS:
+            self.errors.append({"line": line, "reason": str(exc)})
+
+
+def _raw_text(n: int, raw: bytes | str) -> bytes | str:
+    if isinstance(raw, bytes):
+        raw = raw[3:] if n == 1 and raw.startswith(b"\xef\xbb\xbf") else raw
+        return raw.rstrip(b"\r\n")
+    raw = raw.lstrip("\ufeff") if n == 1 else raw
+    return raw.rstrip("\r\n")
+
+
+def _numeric_ref(ref: object) -> int | None:
+    """The attempt id a reference may name (``load_attempt``'s rule: an int, or a short all-digit string)."""
+    if isinstance(ref, int) and not isinstance(ref, bool):
+        return ref if -_MAX_ID <= ref <= _MAX_ID else None
+    if isinstance(ref, str) and ref.isdigit() and len(ref) < 19:
+        return int(ref)
+    return None
+
+
+def _resolve_attempts(session: Session, principal: Principal, refs: list[object]) -> dict[object, ContactAttempt]:
+    """``load_attempt`` for many references at once: the agency's client keys first, then numeric ids (two
+    queries at most)."""
+    found: dict[object, ContactAttempt] = {}
+    keys = {r for r in refs if isinstance(r, str)}
+    if keys and principal.kind is Kind.AGENCY:
+        for a in session.scalars(select(ContactAttempt).where(ContactAttempt.agency_id == principal.institution_id,
+                                                               ContactAttempt.client_key.in_(keys))):
+            found[a.client_key] = a
+    wanted = {r: i for r in refs if r not in found and (i := _numeric_ref(r)) is not None}
+    if wanted:
+        by_id = {a.id: a for a in session.scalars(select(ContactAttempt).where(
+            ContactAttempt.id.in_(set(wanted.values()))))}
+        for r, i in wanted.items():
+            if i in by_id:
+                found[r] = by_id[i]
+    return found
+
+
+def _worked_debts(session: Session, principal: Principal, attempts: Iterable[ContactAttempt]) -> set[int]:
+    """Debts (among those of the principal's own attempts) actively assigned to the principal's agency: ``working``
+    for many rows in one query."""
+    if principal.kind is not Kind.AGENCY:
+        return set()
+    debts = {a.debt_id for a in attempts if a.agency_id == principal.institution_id}
+    if not debts:
+        return set()
+    return set(session.scalars(select(DebtAssignment.debt_id).where(
+        DebtAssignment.debt_id.in_(debts), DebtAssignment.agency_id == principal.institution_id,
+        DebtAssignment.active.is_(True))))
+
+
+def _store_chunk(session: Session, state: _BatchState, chunk: list[tuple[int, bytes | str]]) -> None:
+    """Validate, check and store one chunk of lines; refused lines go to ``state.errors`` in line order."""
+    principal, batch = state.principal, state.batch
+    parsed: list[tuple[int, object, str, list[tuple[str, str]]]] = []
+    bad: dict[int, Exception] = {}
+    for n, raw in chunk:
+        try:
+            tid, language, turns = parse_line(_raw_text(n, raw))
+            parsed.append((n, tid, language, turns))
+        except (BadLine, PortalError) as exc:
+            bad[n] = exc
+    attempts = _resolve_attempts(session, principal, [tid for _n, tid, _l, _t in parsed]) if parsed else {}
+    worked = _worked_debts(session, principal, attempts.values())
+    existing: dict[int, str] = {}
+    if attempts:
+        existing = dict(session.execute(select(Transcript.attempt_id, Transcript.content_sha256).where(
+            Transcript.attempt_id.in_({a.id for a in attempts.values()}))).tuples().all())
+    key_id, dek = state.key
+    rows: list[dict] = []
+    for n, tid, language, turns in parsed:
+        try:
+            attempt = attempts.get(tid)
+            if attempt is None:
+                raise NotFound(f"contact attempt {tid!r} not found", field="attempt")
+            is_working = attempt.agency_id == principal.institution_id and attempt.debt_id in worked
+            check_access("audit.transcript.submit", principal, attempt, working=is_working)
+            content = _canonical(language, turns)
+            sha = hashlib.sha256(content).hexdigest()
+            known = state.stored_sha.get(attempt.id, existing.get(attempt.id))
+            if known is not None:
+                if known != sha:
+                    raise Conflict(f"attempt {attempt.id} already has a different transcript")
+                batch.lines_unchanged += 1
+                continue
+        except PortalError as exc:
+            bad[n] = exc
+            continue
+        uid = secrets.token_hex(16)
+        state.stored_sha[attempt.id] = sha
+        rows.append({"uid": uid, "attempt_id": attempt.id, "agency_id": attempt.agency_id,
+                     "creditor_id": attempt.creditor_id, "debt_id": attempt.debt_id, "language": language,
+                     "turn_count": len(turns), "content_cipher": encrypt_blob(dek, content, _aad(uid)),
+                     "content_sha256": sha, "key_id": key_id, "source": "batch", "batch_id": batch.id,
+                     "submitted_by": principal.user_id, "submitted_at": utcnow(), "finding_count": 0})
+    for n in sorted(bad):
+        state.refuse(n, bad[n])
+    if rows:
+        ids = session.scalars(insert(Transcript.__table__).returning(Transcript.__table__.c.id,
+                                                                     sort_by_parameter_order=True), rows).all()
+        batch.lines_stored += len(ids)
+        state.pending.extend(ids)
 
 
 def _scan_batch(session: Session, principal: Principal, batch_id: int) -> TranscriptBatch:
@@ -310,7 +431,7 @@ def read_transcript(principal: Principal, attempt_id: int, *, keyring: Keyring, 
         raise NotFound(f"attempt {attempt_id} has no transcript")
     check_access("audit.transcript.read", principal, t, working=working(session, principal, t))
     record_activity(session, principal, "audit.transcript.read", object_type="transcript", object_id=t.id)
-    body = json.loads(decrypt_blob(data_key(session, keyring, t.key_id), t.content_cipher, _aad(t.uid)))
+    body = decrypted_body(session, keyring, t)
     found = session.scalars(select(AuditFinding).where(AuditFinding.attempt_id == t.attempt_id)
                             .order_by(AuditFinding.turn, AuditFinding.span_start, AuditFinding.id)).all()
     return TranscriptView(t, body["turns"], list(found))

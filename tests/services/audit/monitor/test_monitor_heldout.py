@@ -16,10 +16,9 @@ from types import SimpleNamespace
 import pytest
 
 ROOT = Path(__file__).resolve().parents[4]
-KNOWN_SHORTFALLS = {  # family: (recall, precision) measured on heldout.jsonl — see docs/speech-corpus.md
-    "privacy_intimidation": (0.928, 0.962),
-    "required_disclosure_omission": (0.833, 1.0),
-}
+# family: (recall, precision) measured on heldout.jsonl — see docs/speech-corpus.md. Empty since the second round
+# for privacy_intimidation and required_disclosure_omission (both now meet their targets on held-out).
+KNOWN_SHORTFALLS: dict[str, tuple[float, float]] = {}
 
 
 def _bench():
