@@ -5,6 +5,7 @@ Both are validated with their check characters; a wrong one is a BadInput naming
 
 from __future__ import annotations
 
+import re
 from datetime import date
 
 from portal.core.errors import BadInput
@@ -68,3 +69,12 @@ def normalize_id_number(value: str) -> str:
 def birth_date(id_number: str) -> date:
     """The birth date encoded in a (valid) identity number."""
     return date(int(id_number[6:10]), int(id_number[10:12]), int(id_number[12:14]))
+
+
+_ID_IN_TEXT = re.compile(r"(?<![0-9A-Za-z])(?:[0-9]{17}[0-9Xx]|[0-9]{15})(?![0-9A-Za-z])")
+
+
+def mask_id_numbers_in(text: str) -> str:
+    """``text`` with every identity-number-like run (18 characters: 17 digits and a digit or X, or the old 15 digits)
+    masked by :func:`mask_id_number`; lengths are kept, so character offsets into the text stay valid."""
+    return _ID_IN_TEXT.sub(lambda m: mask_id_number(m.group(0)), text)

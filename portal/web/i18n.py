@@ -13,6 +13,7 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "nav.dashboards": ("数据看板", "Dashboards"),
     "nav.graphql": ("GraphQL 接口", "GraphQL API"),
     "nav.logout": ("退出", "Sign out"),
+    "nav.reviews": ("抽查复核", "Spot-check reviews"),
     "nav.language": ("English", "中文"),
     "login.title": ("登录", "Sign in"),
     "login.email": ("电子邮箱", "E-mail"),

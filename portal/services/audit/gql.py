@@ -37,7 +37,7 @@ from portal.services.audit.gql_types import (
 from portal.services.audit.operations.common import ident
 
 
-def _item_findings(info, item) -> list[ReviewedFinding]:
+def _item_findings(item, info) -> list[ReviewedFinding]:
     ctx = info.context
     loader = ctx.loaders.get("audit.item_findings",
                              lambda keys: operations.items_findings(ctx.principal, keys, session=ctx.session))
@@ -282,7 +282,7 @@ class AddAuditorFinding(graphene.Mutation):
         ctx = info.context
         return operations.add_finding(ctx.principal, input["item_id"], input["kind"],
                                       turn=input.get("turn"), start=input.get("start"), end=input.get("end"),
-                                      note=input.get("note"), session=ctx.session)
+                                      note=input.get("note"), keyring=ctx.keyring, session=ctx.session)
 
 
 class CompleteReview(graphene.Mutation):

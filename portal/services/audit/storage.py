@@ -12,8 +12,12 @@ whichever the size of the file. Blob layout: ``b"PRA1"`` ‖ segment size (4 byt
 ``delete``, ``exists``). :class:`LocalBlobStore` writes under ``var_dir/recordings`` (atomically, via a temporary file
 and rename); :class:`S3BlobStore` speaks to any client with the few S3 calls it uses (``put_object``,
 ``create_multipart_upload``, ``upload_part``, ``complete_multipart_upload``, ``abort_multipart_upload``,
-``get_object``, ``delete_object``, ``head_object`` — boto3's names and keyword arguments), with parts of at least
-5 MiB as S3 requires. No S3 service exists here: the S3 store is tested against an in-process fake of those calls.
+``get_object`` (with ``Range`` for byte ranges), ``delete_object``, ``head_object`` — boto3's names and keyword
+arguments), with parts of at least 5 MiB as S3 requires.
+
+**Byte ranges** (:func:`decrypt_range`): the record of segment *i* starts at ``8 + i·(12 + segment + 16)``, so a range
+of the plaintext is served by reading (``get_range`` of the store, when it has one) and decrypting only the segments
+that overlap it. No S3 service exists here: the S3 store is tested against an in-process fake of those calls.
 """
 
 from __future__ import annotations
@@ -66,12 +70,7 @@ def decrypt_segments(dek: bytes, uid: str, blob: Iterable[bytes]) -> Iterator[by
     """Yield the plaintext of a sealed blob segment by segment; CryptoError on any alteration or truncation."""
     aead = AESGCM(dek)
     reader = _Reader(iter(blob))
-    header = reader.read(8)
-    if len(header) < 8 or header[:4] != MAGIC:
-        raise CryptoError("recording blob has no valid header")
-    segment = struct.unpack(">I", header[4:])[0]
-    if not 0 < segment <= 64 * SEGMENT:
-        raise CryptoError("recording blob declares an invalid segment size")
+    segment = _segment_size(reader.read(8))
     record = NONCE_BYTES + segment + TAG
     index = 0
     current = reader.read(record)
@@ -80,15 +79,73 @@ def decrypt_segments(dek: bytes, uid: str, blob: Iterable[bytes]) -> Iterator[by
             raise CryptoError("recording blob is truncated")
         following = reader.read(record) if len(current) == record else b""
         final = not following
-        try:
-            plain = aead.decrypt(current[:NONCE_BYTES], current[NONCE_BYTES:], segment_aad(uid, index, final))
-        except Exception as exc:  # InvalidTag
-            raise CryptoError(f"recording segment {index} failed to authenticate") from exc
+        plain = _open_segment(aead, uid, index, final, current)
         if plain:
             yield plain
         if final:
             return
         current, index = following, index + 1
+
+
+def _segment_size(header: bytes) -> int:
+    """The segment size a blob's 8-byte header declares; CryptoError when the header is not ours or the size absurd."""
+    if len(header) < 8 or header[:4] != MAGIC:
+        raise CryptoError("recording blob has no valid header")
+    segment = struct.unpack(">I", header[4:])[0]
+    if not 0 < segment <= 64 * SEGMENT:
+        raise CryptoError("recording blob declares an invalid segment size")
+    return segment
+
+
+def _open_segment(aead: AESGCM, uid: str, index: int, final: bool, record: bytes) -> bytes:
+    """Decrypt one record (nonce + ciphertext + tag) bound to its index and final flag."""
+    try:
+        return aead.decrypt(record[:NONCE_BYTES], record[NONCE_BYTES:], segment_aad(uid, index, final))
+    except Exception as exc:  # InvalidTag
+        raise CryptoError(f"recording segment {index} failed to authenticate") from exc
+
+
+def decrypt_range(dek: bytes, uid: str, store: BlobStore, key: str, size: int, start: int, end: int) -> Iterator[bytes]:
+    """Yield plaintext bytes ``[start, end)`` of the sealed blob ``key`` (``size`` plaintext bytes), reading and
+    decrypting only the segments that overlap the range; each one still authenticates with its index and final flag,
+    so a blob that does not hold exactly ``size`` bytes fails (CryptoError) like a tampered one."""
+    if not 0 <= start < end <= size:
+        raise ValueError(f"range [{start}, {end}) is not within 0..{size}")
+    segment = _segment_size(b"".join(read_range(store, key, 0, 8)))
+    aead, record = AESGCM(dek), NONCE_BYTES + segment + TAG
+    count = max(1, -(-size // segment))
+    first, last = start // segment, (end - 1) // segment
+    tail = NONCE_BYTES + (size - (count - 1) * segment) + TAG  # the final record is shorter
+    reader = _Reader(read_range(store, key, 8 + first * record, 8 + last * record + (
+        tail if last == count - 1 else record)))
+    for index in range(first, last + 1):
+        final = index == count - 1
+        current = reader.read(tail if final else record)
+        if len(current) < (tail if final else record):
+            raise CryptoError("recording blob is truncated")
+        plain = _open_segment(aead, uid, index, final, current)
+        base = index * segment
+        yield plain[max(start - base, 0):min(end - base, len(plain))]
+
+
+def read_range(store: BlobStore, key: str, start: int, end: int) -> Iterator[bytes]:
+    """Stored bytes ``[start, end)`` of ``key``: the store's ``get_range`` when it has one, else its full ``get``
+    with the bytes outside the range skipped (read, never decrypted)."""
+    ranged = getattr(store, "get_range", None)
+    if ranged is not None:
+        return ranged(key, start, end)
+    return _slice(store.get(key), start, end)
+
+
+def _slice(chunks: Iterator[bytes], start: int, end: int) -> Iterator[bytes]:
+    pos = 0
+    for chunk in chunks:
+        lo, hi = max(start - pos, 0), min(end - pos, len(chunk))
+        pos += len(chunk)
+        if lo < hi:
+            yield chunk[lo:hi]
+        if pos >= end:
+            return
 
 
 class _Reader:
@@ -111,7 +168,8 @@ class _Reader:
 
 # -- blob stores ------------------------------------------------------------------------------------------------------
 class BlobStore(Protocol):
-    """Where sealed blobs are kept; keys are relative paths like ``recordings/12/ab12….pra``."""
+    """Where sealed blobs are kept; keys are relative paths like ``recordings/12/ab12….pra``. A store may also offer
+    ``get_range(key, start, end)`` (bytes ``[start, end)``); :func:`read_range` falls back to ``get`` without it."""
 
     name: str
 
@@ -179,6 +237,23 @@ class LocalBlobStore:
 
         return chunks()
 
+    def get_range(self, key: str, start: int, end: int) -> Iterator[bytes]:
+        """Read bytes ``[start, end)`` of the file in chunks (a seek, not a read from the start)."""
+        path = self._path(key)
+        if not path.is_file():
+            raise NotFound(f"recording blob {key} is missing from the store")
+        fh = path.open("rb")
+        fh.seek(start)
+
+        def chunks() -> Iterator[bytes]:
+            left = end - start
+            with fh:
+                while left > 0 and (block := fh.read(min(READ_CHUNK, left))):
+                    left -= len(block)
+                    yield block
+
+        return chunks()
+
     def delete(self, key: str) -> None:
         """Unlink the file."""
         self._path(key).unlink(missing_ok=True)
@@ -196,7 +271,7 @@ class S3Client(Protocol):
     def upload_part(self, *, Bucket: str, Key: str, UploadId: str, PartNumber: int, Body: bytes) -> dict: ...  # noqa: N803
     def complete_multipart_upload(self, *, Bucket: str, Key: str, UploadId: str, MultipartUpload: dict) -> Any: ...  # noqa: N803
     def abort_multipart_upload(self, *, Bucket: str, Key: str, UploadId: str) -> Any: ...  # noqa: N803
-    def get_object(self, *, Bucket: str, Key: str) -> dict: ...  # noqa: N803
+    def get_object(self, *, Bucket: str, Key: str, Range: str = ...) -> dict: ...  # noqa: N803 - Range optional
     def delete_object(self, *, Bucket: str, Key: str) -> Any: ...  # noqa: N803
     def head_object(self, *, Bucket: str, Key: str) -> dict: ...  # noqa: N803
 
@@ -250,8 +325,15 @@ class S3BlobStore:
 
     def get(self, key: str) -> Iterator[bytes]:
         """Stream the object's body in chunks."""
+        return self._body(key)
+
+    def get_range(self, key: str, start: int, end: int) -> Iterator[bytes]:
+        """Stream bytes ``[start, end)`` of the object (``get_object`` with ``Range``, as boto3 takes it)."""
+        return self._body(key, Range=f"bytes={start}-{end - 1}")
+
+    def _body(self, key: str, **extra: str) -> Iterator[bytes]:
         try:
-            body = self.client.get_object(Bucket=self.bucket, Key=self._key(key))["Body"]
+            body = self.client.get_object(Bucket=self.bucket, Key=self._key(key), **extra)["Body"]
         except Exception as exc:
             if _missing(exc):
                 raise NotFound(f"recording blob {key} is missing from the store") from None

@@ -1,5 +1,5 @@
-"""Audit over HTTP (blueprint ``audit``, under ``/audit``): recording upload and streaming, transcript batches, the
-real-time monitor and the upload page.
+"""Audit over HTTP (blueprint ``audit``, under ``/audit``): recording upload and streaming (with HTTP ranges),
+transcript batches, the real-time monitor and the upload page; the auditors' review pages are in ``review_views``.
 
 Authentication: ``Authorization: Bearer <token>``, or the browser session — then every POST needs the CSRF token
 (``X-CSRFToken`` header, or the form's ``csrf_token``). Errors answer JSON ``{"error", "code"}`` with the domain
@@ -17,17 +17,18 @@ from typing import Any
 
 from flask import Blueprint, Response, jsonify, render_template, request
 from flask_login import login_required
-from flask_wtf.csrf import CSRFError, generate_csrf, validate_csrf
-from wtforms import ValidationError
+from flask_wtf.csrf import generate_csrf
 
-from portal.access import Principal
-from portal.core.errors import BadInput, Forbidden, PortalError
+from portal.core.errors import BadInput, PortalError
 from portal.core.runtime import keyring, request_session, settings
 from portal.services.audit import operations
+from portal.services.audit.ranges import content_range, parse_range
+from portal.services.audit.review_views import reviews
 from portal.services.audit.storage import blob_store
-from portal.web.auth import bearer_secret, require_principal
+from portal.services.audit.webauth import request_principal as _principal
 
 bp = Blueprint("audit", __name__, url_prefix="/audit", template_folder="templates")
+bp.register_blueprint(reviews)  # the auditors' review pages, /audit/reviews (review_views.py)
 log = logging.getLogger("portal.audit")
 READ = 256 * 1024
 DEFAULT_RECORDING_MAX_MB = 48
@@ -37,19 +38,6 @@ DEFAULT_RECORDING_MAX_MB = 48
 def _exempt_from_global_csrf(state: Any) -> None:
     """Bearer-token clients send no CSRF token: the views check it themselves for browser sessions."""
     state.app.extensions["csrf"].exempt(bp)
-
-
-def _principal(*, write: bool) -> Principal:
-    principal = require_principal()
-    if write and bearer_secret() is None:
-        token = request.headers.get("X-CSRFToken") or request.headers.get("X-CSRF-Token")
-        if token is None and request.mimetype in ("multipart/form-data", "application/x-www-form-urlencoded"):
-            token = request.form.get("csrf_token")
-        try:
-            validate_csrf(token or "")
-        except (ValidationError, CSRFError):
-            raise Forbidden("browser-session requests need a valid CSRF token") from None
-    return principal
 
 
 def recording_limit() -> int:
@@ -131,21 +119,33 @@ def upload_recording():
 
 
 def _stream(**ref: int) -> Response:
+    """The recording, whole (200) or one byte range (206; 416 when unsatisfiable). Access check and activity row are
+    the same for both: the operation decides and logs before a byte is read. ``If-Range`` is not consulted: a
+    recording never changes once stored (a different upload is a CONFLICT), so any range is of the same bytes."""
     principal = _principal(write=False)
     session = request_session(principal.institution_id)
     opened = operations.open_recording(principal, keyring=keyring(), store=blob_store(settings()), session=session,
-                                       **ref)
+                                       byte_range=parse_range(request.headers.get("Range")), **ref)
     session.commit()  # the activity row is written before the first byte leaves
     rec = opened.recording
-    headers = {"Content-Length": str(rec.size_bytes), "Cache-Control": "private, no-store",
+    headers = {"Accept-Ranges": "bytes", "Cache-Control": "private, no-store",
                "Content-Disposition": f'inline; filename="attempt-{rec.attempt_id}.{rec.format}"',
                "X-Content-SHA256": rec.sha256}
-    return Response(opened.chunks, mimetype=rec.mime, headers=headers, direct_passthrough=True)
+    if opened.unsatisfiable:
+        headers["Content-Range"] = f"bytes */{rec.size_bytes}"
+        return Response(b"", status=416, headers=headers)
+    status, length = 200, rec.size_bytes
+    if opened.span is not None:
+        start, end = opened.span
+        status, length = 206, end - start
+        headers["Content-Range"] = content_range(start, end, rec.size_bytes)
+    headers["Content-Length"] = str(length)
+    return Response(opened.chunks, status=status, mimetype=rec.mime, headers=headers, direct_passthrough=True)
 
 
 @bp.get("/recordings/<int:recording_id>/audio")
 def stream_recording(recording_id: int) -> Response:
-    """Stream a recording's audio to those allowed (every stream is in the activity log)."""
+    """Stream a recording's audio to those allowed, whole or one ``Range`` (every stream is in the activity log)."""
     return _stream(recording_id=recording_id)
 
 

@@ -13,6 +13,7 @@ from portal.services.audit.operations.recordings import (
     recording_info,
     upload_recording,
 )
+from portal.services.audit.operations.reviews import InboxPage, InboxRow, review_inbox
 from portal.services.audit.operations.spotchecks import (
     Agreement,
     ComplianceRate,
@@ -48,10 +49,10 @@ from portal.services.audit.operations.transcripts import (
 )
 
 __all__ = [
-    "CHUNK", "Agreement", "BatchResult", "ComplianceRate", "Coverage", "FindingFilter", "ItemView", "RecordingStream",
-    "SpotCheckSpec", "SubmitResult", "TranscriptView", "UploadResult", "add_finding", "agreement",
-    "complete_review", "compliance_rates", "coverage", "coverage_gaps", "create_spot_check", "decide_finding",
-    "get_batch", "get_spot_check", "items_findings", "list_findings", "list_spot_checks", "open_recording",
-    "prepare_scan", "read_transcript", "realtime", "recording_info", "review_item", "review_queue", "scan_transcripts",
-    "store_scan", "submit_transcript", "upload_batch", "upload_recording",
+    "CHUNK", "Agreement", "BatchResult", "ComplianceRate", "Coverage", "FindingFilter", "InboxPage", "InboxRow",
+    "ItemView", "RecordingStream", "SpotCheckSpec", "SubmitResult", "TranscriptView", "UploadResult", "add_finding",
+    "agreement", "complete_review", "compliance_rates", "coverage", "coverage_gaps", "create_spot_check",
+    "decide_finding", "get_batch", "get_spot_check", "items_findings", "list_findings", "list_spot_checks",
+    "open_recording", "prepare_scan", "read_transcript", "realtime", "recording_info", "review_inbox", "review_item",
+    "review_queue", "scan_transcripts", "store_scan", "submit_transcript", "upload_batch", "upload_recording",
 ]

@@ -34,7 +34,8 @@ from portal.services.audit.operations.common import (
     visible,
     working,
 )
-from portal.services.audit.storage import SEGMENT, BlobStore, decrypt_segments, encrypt_segments
+from portal.services.audit.ranges import RangeSpec
+from portal.services.audit.storage import SEGMENT, BlobStore, decrypt_range, decrypt_segments, encrypt_segments
 from portal.services.compliance.models import ContactAttempt
 
 log = logging.getLogger("portal.audit")
@@ -50,10 +51,15 @@ class UploadResult:
 
 @dataclass
 class RecordingStream:
-    """A recording allowed to the caller and its plaintext as an iterator of chunks (decrypted as it is read)."""
+    """A recording allowed to the caller and its plaintext as an iterator of chunks (decrypted as it is read).
+
+    ``span`` is ``(start, end)`` (end exclusive) when a byte range was asked and is satisfiable, ``None`` for the whole
+    recording; ``unsatisfiable`` is True when the asked range lies outside the recording (no chunks then)."""
 
     recording: Recording
     chunks: Iterator[bytes]
+    span: tuple[int, int] | None = None
+    unsatisfiable: bool = False
 
 
 def _limited(chunks: Iterable[bytes], limit: int, sniffer: AudioSniffer, digest) -> Iterator[bytes]:
@@ -138,23 +144,35 @@ def recording_info(principal: Principal, *, recording_id: int | None = None, att
 
 @guarded("audit.recording.read")
 def open_recording(principal: Principal, *, recording_id: int | None = None, attempt_id: int | None = None,
-                   keyring: Keyring, store: BlobStore, session: Session) -> RecordingStream:
-    """The recording's audio for streaming; writes the activity row (the caller commits before streaming).
+                   keyring: Keyring, store: BlobStore, session: Session,
+                   byte_range: RangeSpec | None = None) -> RecordingStream:
+    """The recording's audio for streaming — all of it, or the bytes of ``byte_range`` (only the segments that
+    overlap it are read and decrypted); writes the activity row either way, also for an unsatisfiable range (the
+    caller commits before streaming).
 
     The first segment is decrypted here, so a tampered or missing blob fails before any byte is sent; later
     segments authenticate as they are read (a failure then aborts the stream)."""
     rec = _find_recording(session, principal, recording_id, attempt_id)
     check_access("audit.recording.read", principal, rec, working=working(session, principal, rec))
+    span = byte_range.resolve(rec.size_bytes) if byte_range is not None else None
+    detail = f"attempt {rec.attempt_id}"
+    if byte_range is not None:
+        detail += f"; bytes {span[0]}-{span[1] - 1}/{rec.size_bytes}" if span else "; range not satisfiable"
     record_activity(session, principal, "audit.recording.stream", object_type="recording", object_id=rec.id,
-                    detail=f"attempt {rec.attempt_id}")
+                    detail=detail)
+    if byte_range is not None and span is None:
+        return RecordingStream(rec, iter(()), None, unsatisfiable=True)
     dek = data_key(session, keyring, rec.key_id)
-    plain = _verified(decrypt_segments(dek, rec.uid, store.get(rec.blob_key)), rec)
+    if span is not None:
+        plain = decrypt_range(dek, rec.uid, store, rec.blob_key, rec.size_bytes, *span)
+    else:
+        plain = _verified(decrypt_segments(dek, rec.uid, store.get(rec.blob_key)), rec)
     try:
         first = next(plain, b"")
     except CryptoError as exc:
         log.error("recording %s failed its integrity check: %s", rec.id, exc)
         raise PortalError(f"recording {rec.id} failed its integrity check") from None
-    return RecordingStream(rec, _prepend(first, plain))
+    return RecordingStream(rec, _prepend(first, plain), span)
 
 
 def _verified(chunks: Iterator[bytes], rec: Recording) -> Iterator[bytes]:

@@ -14,6 +14,7 @@ from sqlalchemy import exists, select
 from sqlalchemy.orm import Session
 
 from portal.access import Principal, check_access, guarded
+from portal.core.crypto import Keyring
 from portal.core.errors import BadInput, Conflict, NotFound
 from portal.core.timeutil import utcnow
 from portal.services.audit import agreement as stats
@@ -29,6 +30,7 @@ from portal.services.audit.operations.common import (
     period_bounds,
     shanghai_month,
 )
+from portal.services.audit.operations.transcripts import decrypted_body
 from portal.services.compliance.models import ContactAttempt
 
 DECISIONS = ("confirmed", "dismissed")
@@ -190,19 +192,41 @@ def decide_finding(principal: Principal, item_id: int, finding_id: int, decision
     return _view(session, item)
 
 
+def _check_location(session: Session, keyring: Keyring | None, transcript: Transcript | None, turn: int | None,
+                    start: int | None, end: int | None) -> None:
+    """BadInput naming the value when the turn is not in the transcript or the span not within the turn's text (the
+    text is only decrypted, never shown or logged, and only when a keyring is given)."""
+    if (start is None) != (end is None) or (start is not None and not 0 <= start < end):
+        raise BadInput(f"a span needs 0 <= start < end (got start={start}, end={end})", field="start")
+    if turn is None:
+        if start is not None:
+            raise BadInput("a span (start, end) needs the turn it is in", field="turn")
+        return
+    if turn < 0:
+        raise BadInput(f"turn {turn} must not be negative", field="turn")
+    if transcript is None:
+        return  # no transcript: a turn heard on the recording cannot be checked
+    if turn >= transcript.turn_count:
+        raise BadInput(f"turn {turn} is not in the transcript (turns 0–{transcript.turn_count - 1})", field="turn")
+    if start is not None and keyring is not None:
+        length = len(decrypted_body(session, keyring, transcript)["turns"][turn]["text"])
+        if end > length:
+            raise BadInput(f"span {start}–{end} is outside turn {turn}, which has {length} characters", field="end")
+
+
 @guarded("audit.review.write")
 def add_finding(principal: Principal, item_id: int, kind: str, *, turn: int | None = None, start: int | None = None,
-                end: int | None = None, note: str | None = None, session: Session) -> AuditFinding:
-    """Add a violation the monitor missed (heard on the recording or read in the transcript)."""
+                end: int | None = None, note: str | None = None, keyring: Keyring | None = None,
+                session: Session) -> AuditFinding:
+    """Add a violation the monitor missed (heard on the recording or read in the transcript). The turn must be one of
+    the transcript's, and with a ``keyring`` the span (character offsets, end exclusive) must lie within its text."""
     item = _item(session, item_id, principal)
     check_access("audit.review.write", principal, item)
     item = _open_item(session, item_id, principal)
     family, severity = kind_facts(kind)
-    if (start is None) != (end is None) or (start is not None and not 0 <= start < end):
-        raise BadInput("a span needs 0 <= start < end", field="start")
-    if turn is not None and turn < 0:
-        raise BadInput("turn must not be negative", field="turn")
-    transcript_id = session.scalar(select(Transcript.id).where(Transcript.attempt_id == item.attempt_id))
+    transcript = session.scalar(select(Transcript).where(Transcript.attempt_id == item.attempt_id))
+    _check_location(session, keyring, transcript, turn, start, end)
+    transcript_id = transcript.id if transcript is not None else None
     row = AuditFinding(attempt_id=item.attempt_id, transcript_id=transcript_id, agency_id=item.agency_id,
                        creditor_id=item.creditor_id, source="auditor", kind=kind, family=family, turn=turn,
                        span_start=start, span_end=end, severity=severity, confidence=None,
