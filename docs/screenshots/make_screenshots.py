@@ -1,4 +1,5 @@
-"""Screenshots of the dashboards for the README: regulator.png, bank.png, agency.png in this folder.
+"""Screenshots for the README: the dashboards (regulator.png, bank.png, agency.png) and the auditor's review page
+(audit-review.png) in this folder.
 
 Seeds the small demo region into a temporary var dir (``portal demo --size small`` with PORTAL_VAR_DIR), serves the
 portal on 127.0.0.1 and a free port (``portal serve``), signs in as the demo regulator, a bank and an agency (demo
@@ -120,6 +121,54 @@ def shoot(web, base: str, code: str, out: Path, ready_id: str, width: int) -> No
     print(f"wrote {out.relative_to(ROOT)} ({code})")
 
 
+def _richest_item(web, base: str, pages: int = 8) -> str | None:
+    """The link of the queue item with the most monitor findings among those with a recording (first pages)."""
+    from selenium.webdriver.common.by import By
+
+    best, most = None, 0
+    for page in range(1, pages + 1):
+        web.get(f"{base}/audit/reviews?status=pending&page={page}")
+        rows = web.find_elements(By.CSS_SELECTOR, "#review-queue tr[id^='queue-item-']")
+        for row in rows:
+            cells = row.find_elements(By.TAG_NAME, "td")
+            count = int(row.find_element(By.CLASS_NAME, "findings-count").text or 0)
+            if cells[4].text.startswith("#") and count > most:
+                best, most = row.find_element(By.TAG_NAME, "a").get_attribute("href"), count
+        if not web.find_elements(By.ID, "page-next"):
+            break
+    return best
+
+
+def shoot_review(web, base: str, out: Path, width: int) -> None:
+    """The demo regulator (an auditor) opens the first item of its spot-check review queue; full-page PNG."""
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support import expected_conditions as ec
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    web.delete_all_cookies()
+    wait = WebDriverWait(web, 120)
+    web.get(f"{base}/login?next=/audit/reviews")
+    wait.until(ec.presence_of_element_located((By.ID, "email"))).send_keys("admin@regulator.demo")
+    web.find_element(By.ID, "password").send_keys("demo-regulator")
+    web.find_element(By.ID, "sign-in").click()
+    wait.until(lambda b: "/login" not in b.current_url)
+    web.get(f"{base}/audit/reviews")
+    switch = web.find_elements(By.XPATH, "//button[normalize-space()='中文']")
+    if switch:  # the browser asked for English: show the page in Chinese, as the region's auditors read it
+        switch[0].click()
+        wait.until(ec.presence_of_element_located((By.ID, "review-queue")))
+    best = _richest_item(web, base)
+    if best is None:
+        raise SystemExit("the demo review queue has no item with a recording and monitor findings")
+    web.get(best)
+    wait.until(ec.presence_of_element_located((By.ID, "review-item")))
+    height = web.execute_script("return Math.ceil(document.documentElement.scrollHeight)")
+    web.set_window_size(width, min(max(int(height) + 40, 900), 6000))
+    time.sleep(1)
+    web.save_screenshot(str(out))
+    print(f"wrote {out.relative_to(ROOT)} (regulator auditor)")
+
+
 def main(argv: list[str] | None = None) -> int:
     """Seed, serve, shoot, clean up."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -138,6 +187,7 @@ def main(argv: list[str] | None = None) -> int:
         try:
             for code, name, ready in SHOTS:
                 shoot(web, f"http://127.0.0.1:{port}", code, HERE / name, ready, args.width)
+            shoot_review(web, f"http://127.0.0.1:{port}", HERE / "audit-review.png", args.width)
         finally:
             web.quit()
             stop(proc)

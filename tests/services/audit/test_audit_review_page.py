@@ -137,7 +137,7 @@ def test_item_page_plays_the_recording_and_highlights_masked_transcript(app, wor
         assert re.search(rf'<mark class="sev-\w+" data-findings="[^"]*\b{fid}\b[^"]*">', html)
         card = re.search(rf'<div class="finding [^"]*" id="finding-{fid}"(.*?)</div>', html, re.S).group(1)
         assert kind in card and "critical" in card and "CS-" in card and "CFR" in card
-        assert f"“<q class=\"quote\">{VIOLATING_ZH[start:end]}</q>”" in card
+        assert f"<q class=\"quote\">{VIOLATING_ZH[start:end]}</q>" in card
         assert f'action="/audit/reviews/{sampled["a1"]}/findings/{fid}"' in card and 'name="csrf_token"' in card
     marked = "".join(re.findall(r"<mark [^>]*>([^<]*)</mark>", html))
     assert marked and all(ch in VIOLATING_ZH for ch in marked)
