@@ -118,12 +118,13 @@ def region_districts(principal: Principal, *, session: Session) -> list[str]:
 
 
 def _register_builtin() -> None:
-    from portal.services.monitoring import conduct, evidence_volume, portfolio
+    from portal.services.monitoring import conduct, evidence_volume, mediation_outcomes, portfolio
 
     register(portfolio.contribute_book, "npl", "npl_trend", "buckets")
     register(portfolio.contribute_recovery, "recovery")
     register(conduct.contribute, "conduct", "audit_available")
     register(evidence_volume.contribute, "evidence")
+    register(mediation_outcomes.contribute, "mediation")
 
 
 _register_builtin()
