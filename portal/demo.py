@@ -28,6 +28,9 @@ PARTS: tuple[str, ...] = (
     "portal.registry.demo:seed",
     "portal.services.compliance.demo:seed",
     "portal.services.audit.demo:seed",
+    "portal.services.escalation.demo:seed",
+    "portal.services.tracing.demo:seed",
+    "portal.services.mediation.demo:seed",
 )
 
 

@@ -12,6 +12,9 @@ POLICY_MODULES: tuple[str, ...] = (
     "portal.services.evidence.policy",
     "portal.registry.policy",
     "portal.services.compliance.policy",
+    "portal.services.escalation.policy",
+    "portal.services.tracing.policy",
+    "portal.services.mediation.policy",
 )
 
 

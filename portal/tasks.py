@@ -7,8 +7,11 @@ import importlib
 TASK_MODULES: tuple[str, ...] = (
     "portal.tenancy.tasks",
     "portal.services.audit.tasks",
+    "portal.services.tracing.tasks",
     "portal.services.scoring.tasks",
+    "portal.services.escalation.tasks",
     "portal.services.evidence.tasks",
+    "portal.services.mediation.tasks",
     "portal.registry.tasks",
 )
 

@@ -15,6 +15,9 @@ GQL_MODULES: tuple[str, ...] = (
     "portal.services.audit.gql",
     "portal.services.evidence.gql",
     "portal.services.compliance.gql",
+    "portal.services.escalation.gql",
+    "portal.services.tracing.gql",
+    "portal.services.mediation.gql",
 )
 
 
