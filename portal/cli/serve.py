@@ -75,6 +75,7 @@ def up(host: str | None, port: int | None, size: str) -> None:
             empty = not session.scalar(select(func.count()).select_from(Institution))
     if empty:
         subprocess.run([sys.executable, "-m", "portal", "demo", "--size", size], check=True)  # noqa: S603
+    _stop_on_signals(signal)
     worker_proc = subprocess.Popen(  # noqa: S603 - our own interpreter and module
         [sys.executable, "-m", "portal", "worker", "--beat", "--concurrency", "2", "--loglevel", "WARNING"],
         start_new_session=True,
@@ -90,6 +91,18 @@ def up(host: str | None, port: int | None, size: str) -> None:
             worker_proc.wait(timeout=20)
         with contextlib.suppress(ProcessLookupError):  # anything of its group still alive is killed
             os.killpg(worker_proc.pid, signal.SIGKILL)
+
+
+def _stop_on_signals(signal) -> None:  # noqa: ANN001 - the signal module, imported lazily by the caller
+    """Turn SIGTERM and SIGHUP (a service manager, a closed terminal) into the KeyboardInterrupt of Ctrl-C, so the
+    ``finally`` that stops the worker always runs; and restore Ctrl-C where a shell started us with it ignored."""
+
+    def interrupt(signum, _frame):  # noqa: ANN001
+        raise KeyboardInterrupt(f"signal {signum}")
+
+    signal.signal(signal.SIGINT, signal.default_int_handler)
+    signal.signal(signal.SIGTERM, interrupt)
+    signal.signal(signal.SIGHUP, interrupt)
 
 
 COMMANDS.append(up)
