@@ -53,3 +53,19 @@ def test_frozen_row_level_security_matches_the_registry_module():
     spec.loader.exec_module(module)
     assert list(module.UPGRADE) == rls.upgrade_statements(), "rls.py changed: add a migration with the new policies"
     assert list(module.DOWNGRADE) == rls.downgrade_statements()
+
+
+def test_frozen_mediator_policy_matches_the_mediation_module():
+    """The mediator's RLS policy is frozen in the revision that made the mediation tables."""
+    import importlib.util
+    from pathlib import Path
+
+    from portal.services.mediation import rls
+
+    versions = Path(__file__).resolve().parents[1] / "migrations" / "versions"
+    path = next(versions.glob("*_escalation_mediation_tracing_tables_*.py"))
+    spec = importlib.util.spec_from_file_location("frozen_mediation", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    assert module.MEDIATOR_RLS_UPGRADE == rls.UPGRADE, "mediation/rls.py changed: add a migration with the new policy"
+    assert module.MEDIATOR_RLS_DOWNGRADE == rls.DOWNGRADE
