@@ -22,8 +22,25 @@ def settled_text(browser, element_id: str, accept: Callable[[str], bool], timeou
         seen.append(text)
         return text if accept(text) else False
 
+    return _wait(browser, element_id, _read, seen, timeout)
+
+
+def settled_displayed(browser, element_id: str, timeout: float = 90) -> None:
+    """Wait until ``#element_id`` is displayed (found anew on every poll); fail naming it otherwise."""
+
+    def _shown(driver):
+        try:
+            return driver.find_element(By.ID, element_id).is_displayed()
+        except (StaleElementReferenceException, NoSuchElementException):
+            return False
+
+    _wait(browser, element_id, _shown, [], timeout)
+
+
+def _wait(browser, element_id: str, condition, seen: list[str], timeout: float):
+    """Poll ``condition`` until it returns something truthy; on timeout an AssertionError with the last text seen."""
     try:
-        return WebDriverWait(browser, timeout).until(_read)
+        return WebDriverWait(browser, timeout).until(condition)
     except Exception as exc:  # TimeoutException: say what the page showed instead
         last = seen[-1] if seen else "<element never appeared>"
-        raise AssertionError(f"#{element_id} never showed acceptable text; last seen {last!r}") from exc
+        raise AssertionError(f"#{element_id} never became acceptable; last text seen {last!r}") from exc

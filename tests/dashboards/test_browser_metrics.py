@@ -11,7 +11,7 @@ from selenium.webdriver.support import expected_conditions as ec
 from selenium.webdriver.support.ui import WebDriverWait
 
 from tests.conftest import PASSWORD
-from tests.dashboards.settle import settled_text
+from tests.dashboards.settle import settled_displayed, settled_text
 
 PERCENT = re.compile(r"^\d{1,3}\.\d{2}%$")
 
@@ -50,7 +50,7 @@ def test_regulator_sees_computed_npl_ratio_and_bank_its_own_page(full_app, live_
     settled_text(browser, "page-title", lambda t: "监管机构" in t)
     # a computed ratio, not suppressed, not a reported figure
     settled_text(browser, "npl-ratio", lambda t: bool(PERCENT.match(t)))
-    assert browser.find_element(By.ID, "npl-trend").is_displayed()
+    settled_displayed(browser, "npl-trend")
     browser.save_screenshot(str(tmp_path / "regulator.png"))
 
     browser.delete_all_cookies()
