@@ -12,6 +12,7 @@ from typing import Any
 import graphene
 
 from portal.api.connections import paginate
+from portal.core.ids import parse_id
 from portal.registry import operations
 from portal.registry.gql_types import (
     Assignment,
@@ -24,7 +25,6 @@ from portal.registry.gql_types import (
     InquiryConnection,
     Money,
     Purpose,
-    parse_id,
 )
 from portal.registry.gql_types import Dispute as DisputeType
 

@@ -7,7 +7,6 @@ from typing import Any
 import graphene
 
 from portal.api.connections import connection_type
-from portal.core.errors import BadInput
 from portal.core.money import format_fen
 from portal.registry import vocab as v
 from portal.tenancy.gql import Institution, InstitutionKind
@@ -31,14 +30,6 @@ def _money(fen: int, currency: str) -> Money:
 
 def _enum(enum_cls: Any, value: Any) -> Any:
     return enum_cls(value) if value is not None else None
-
-
-def parse_id(value: Any, field: str) -> int:
-    """An ``ID`` argument as an integer; BadInput naming it otherwise."""
-    try:
-        return int(value)
-    except (TypeError, ValueError):
-        raise BadInput(f"{field}: {value!r} is not an id", field=field) from None
 
 
 class Debtor(graphene.ObjectType):

@@ -20,6 +20,7 @@ import graphene
 from graphql import FieldNode, FragmentSpreadNode, InlineFragmentNode
 from portal.api.connections import paginate
 from portal.core.errors import BadInput, QueryTooComplex
+from portal.core.ids import parse_id
 from portal.registry.gql import DebtorRef, Purpose
 from portal.registry.gql_types import DebtorReport
 from portal.services.scoring import operations, tasks
@@ -42,7 +43,6 @@ from portal.services.scoring.gql_types import (
     StabilityLevel,
     purpose_value,
 )
-from portal.services.scoring.operations.common import parse_id
 
 LOOKUP_FIELDS = frozenset({"debtor", "riskBand"})
 

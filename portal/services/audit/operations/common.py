@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 
 from portal.access import Kind, Principal
 from portal.core.errors import BadInput, NotFound, Unauthenticated
+from portal.core.ids import parse_id
 from portal.core.timeutil import SHANGHAI
 from portal.registry.models import DebtAssignment
 from portal.services.compliance.models import ContactAttempt
@@ -26,12 +27,7 @@ def ident(principal: Principal, value: object, field: str) -> int:
     """``value`` as an id; the anonymous are refused first (their requests never reach input validation)."""
     if not principal.is_authenticated:
         raise Unauthenticated("sign in or present an API token")
-    if isinstance(value, bool):
-        raise BadInput(f"{field} must be a number, got {value!r}", field=field)
-    try:
-        return int(value)
-    except (TypeError, ValueError):
-        raise BadInput(f"{field} must be a number, got {value!r}", field=field) from None
+    return parse_id(value, field)
 
 
 def load_attempt(session: Session, principal: Principal, ref: object) -> ContactAttempt:

@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 from portal.access import Kind, Principal, check_access, guarded
 from portal.core.crypto import Keyring
 from portal.core.errors import BadInput, Conflict, NotFound
+from portal.core.ids import parse_id
 from portal.core.timeutil import SHANGHAI, utcnow
 from portal.services.compliance.models import AttemptViolation, ComplianceReport, ContactAttempt
 from portal.services.evidence import operations as evidence
@@ -188,10 +189,7 @@ def review_report(
     principal: Principal, report_id: int, accept: bool, comment: str | None, *, session: Session
 ) -> ComplianceReport:
     """The regulator accepts or returns (with comments) a filed report; the filing itself never changes."""
-    try:
-        report = session.get(ComplianceReport, int(report_id))
-    except (TypeError, ValueError):
-        raise BadInput(f"reportId {report_id!r} is not an id", field="reportId") from None
+    report = session.get(ComplianceReport, parse_id(report_id, "reportId"))
     if report is None:
         raise NotFound(f"no compliance report with id {report_id}")
     check_access("compliance.report.review", principal, report)

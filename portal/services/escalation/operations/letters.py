@@ -14,6 +14,7 @@ from portal.access import Principal, check_access, guarded
 from portal.core.crypto import Keyring, decrypt_blob
 from portal.core.errors import BadInput, Conflict, NotFound
 from portal.core.identifiers import mask_id_number
+from portal.core.ids import parse_id
 from portal.core.keys import data_key
 from portal.core.money import format_fen
 from portal.core.timeutil import utcnow
@@ -165,10 +166,7 @@ def reject_letter(principal: Principal, letter_id: Any, reason: str, *, session:
     text = (reason or "").strip()
     if not 1 <= len(text) <= 500:
         raise BadInput("reason: give a reason of 1-500 characters", field="reason")
-    try:
-        number = int(letter_id)
-    except (TypeError, ValueError):
-        raise BadInput(f"id: {letter_id!r} is not a letter id", field="id") from None
+    number = parse_id(letter_id, "id", "a letter id")
     letter = session.scalar(select(LawyerLetter).where(LawyerLetter.id == number,
                                                        LawyerLetter.creditor_id == principal.institution_id))
     if letter is None:

@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 
 from portal.access import Kind, Principal, check_access, guarded
 from portal.core.errors import BadInput, Conflict, NotFound
+from portal.core.ids import parse_id
 from portal.core.timeutil import utcnow
 from portal.registry.models import Debt
 from portal.registry.scoping import register_debt_link
@@ -43,13 +44,7 @@ register_debt_link(Kind.MEDIATOR, linked_to_mediator)
 
 def parse_case_id(case_id: Any, field: str = "id") -> int:
     """A case id from an ``ID`` argument; BadInput naming it when it is not a whole number."""
-    try:
-        value = int(str(case_id).strip())
-    except (TypeError, ValueError):
-        raise BadInput(f"{field}: {case_id!r} is not a mediation case id", field=field) from None
-    if value <= 0:
-        raise BadInput(f"{field}: {case_id!r} is not a mediation case id", field=field)
-    return value
+    return parse_id(case_id, field, "a mediation case id")
 
 
 def load_visible_case(principal: Principal, case_id: Any, session: Session, *, lock: bool = False) -> MediationCase:

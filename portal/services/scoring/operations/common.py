@@ -38,17 +38,6 @@ def model_signing_key(keyring: Keyring) -> bytes:
     return bytes.fromhex(keyring.lookup_hash("scoring.model-signing", "v1"))
 
 
-def parse_id(value: Any, field: str) -> int:
-    """A database id from a GraphQL ID or int; BadInput naming the value otherwise."""
-    try:
-        number = int(str(value).strip())
-    except (TypeError, ValueError):
-        raise BadInput(f"{field}: {value!r} is not an id", field=field) from None
-    if number < 1:
-        raise BadInput(f"{field}: {value!r} is not an id", field=field)
-    return number
-
-
 # The large texts of a model row, loaded only when used: scoring with a cached model reads none of them.
 HEAVY = (ScoringModel.artifact_json, ScoringModel.artifact_blob, ScoringModel.model_card_json,
          ScoringModel.baseline_json, ScoringModel.metrics_json)

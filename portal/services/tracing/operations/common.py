@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 
 from portal.access import Kind, Principal
 from portal.core.errors import BadInput, NotFound, Unauthenticated
+from portal.core.ids import parse_id
 from portal.registry.models import Debt, DebtAssignment
 from portal.services.tracing.models import TracingAlert, TracingRequest
 from portal.tenancy.models import Institution
@@ -23,15 +24,7 @@ def ident(principal: Principal, value: object, field: str) -> int:
     """``value`` as an id; the anonymous are refused first (their requests never reach input validation)."""
     if not principal.is_authenticated:
         raise Unauthenticated("sign in or present an API token")
-    if isinstance(value, bool):
-        raise BadInput(f"{field} must be a number, got {value!r}", field=field)
-    try:
-        number = int(value)  # type: ignore[arg-type]
-    except (TypeError, ValueError):
-        raise BadInput(f"{field} must be a number, got {value!r}", field=field) from None
-    if not 0 < number < 2**63:
-        raise BadInput(f"{field} must be a positive id, got {value!r}", field=field)
-    return number
+    return parse_id(value, field)
 
 
 def client_key(value: object, field: str = "clientKey") -> str:
