@@ -3,6 +3,7 @@ and the catalogue facts (family, severity) of a kind."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import date, datetime, time, timedelta
 from functools import lru_cache
 
@@ -11,7 +12,7 @@ from sqlalchemy.orm import Session
 
 from portal.access import Kind, Principal
 from portal.core.errors import BadInput, NotFound, Unauthenticated
-from portal.core.ids import parse_id
+from portal.core.ids import MAX_ID, parse_id
 from portal.core.timeutil import SHANGHAI
 from portal.registry.models import DebtAssignment
 from portal.services.compliance.models import ContactAttempt
@@ -36,29 +37,57 @@ def load_attempt(session: Session, principal: Principal, ref: object) -> Contact
         raise Unauthenticated("sign in or present an API token")
     if ref is None or ref == "" or isinstance(ref, bool):
         raise BadInput("a contact attempt id or client key is required", field="attempt")
-    attempt = None
-    if isinstance(ref, str) and principal.kind is Kind.AGENCY:
-        attempt = session.scalar(select(ContactAttempt).where(
-            ContactAttempt.agency_id == principal.institution_id, ContactAttempt.client_key == ref))
-    if attempt is None and (isinstance(ref, int) or (isinstance(ref, str) and ref.isdigit() and len(ref) < 19)):
-        attempt = session.get(ContactAttempt, int(ref))
+    if not isinstance(ref, str | int):
+        raise BadInput(f"attempt: {ref!r} is neither an id nor a client key", field="attempt")
+    attempt = resolve_attempts(session, principal, [ref]).get(ref)
     if attempt is None:
         raise NotFound(f"contact attempt {ref!r} not found", field="attempt")
     return attempt
 
 
-def works_debt(session: Session, agency_id: int, debt_id: int) -> bool:
-    """Whether the debt is actively assigned to the agency (one indexed query)."""
-    return session.scalar(select(DebtAssignment.id).where(
-        DebtAssignment.debt_id == debt_id, DebtAssignment.agency_id == agency_id,
-        DebtAssignment.active.is_(True)).limit(1)) is not None
+def _numeric_ref(ref: object) -> int | None:
+    """The attempt id a reference may name: an int in range, or a short all-digit string."""
+    if isinstance(ref, int) and not isinstance(ref, bool):
+        return ref if 0 < ref <= MAX_ID else None
+    if isinstance(ref, str) and ref.isdigit() and len(ref) < 19:
+        return int(ref)
+    return None
+
+
+def resolve_attempts(session: Session, principal: Principal, refs: Iterable[object]) -> dict[object, ContactAttempt]:
+    """The attempts named by ``refs`` (unknown ones left out): an agency's own client keys first, then numeric ids —
+    two queries at most, however many references."""
+    refs = list(refs)
+    found: dict[object, ContactAttempt] = {}
+    keys = {r for r in refs if isinstance(r, str)}
+    if keys and principal.kind is Kind.AGENCY:
+        for a in session.scalars(select(ContactAttempt).where(ContactAttempt.agency_id == principal.institution_id,
+                                                               ContactAttempt.client_key.in_(keys))):
+            found[a.client_key] = a
+    wanted = {r: i for r in refs if r not in found and (i := _numeric_ref(r)) is not None}
+    if wanted:
+        by_id = {a.id: a for a in session.scalars(select(ContactAttempt).where(
+            ContactAttempt.id.in_(set(wanted.values()))))}
+        found.update({r: by_id[i] for r, i in wanted.items() if i in by_id})
+    return found
+
+
+def worked_debts(session: Session, principal: Principal, rows: Iterable[object]) -> set[int]:
+    """Debts of the principal's own ``rows`` (with agency_id and debt_id) actively assigned to the principal's
+    agency, in one query; empty for anyone but an agency."""
+    if principal.kind is not Kind.AGENCY:
+        return set()
+    debts = {r.debt_id for r in rows if getattr(r, "agency_id", None) == principal.institution_id}
+    if not debts:
+        return set()
+    return set(session.scalars(select(DebtAssignment.debt_id).where(
+        DebtAssignment.debt_id.in_(debts), DebtAssignment.agency_id == principal.institution_id,
+        DebtAssignment.active.is_(True))))
 
 
 def working(session: Session, principal: Principal, row: object) -> bool:
-    """``works_debt`` for an agency principal acting on its own row (False, without a query, otherwise)."""
-    if principal.kind is not Kind.AGENCY or getattr(row, "agency_id", None) != principal.institution_id:
-        return False
-    return works_debt(session, principal.institution_id, row.debt_id)
+    """Whether an agency principal acts on its own row of a debt actively assigned to it (no query otherwise)."""
+    return getattr(row, "debt_id", None) in worked_debts(session, principal, [row])
 
 
 def visible(principal: Principal, model: type) -> ColumnElement[bool]:

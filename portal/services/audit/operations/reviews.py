@@ -13,7 +13,7 @@ from portal.access import Principal, check_access, guarded
 from portal.core.errors import BadInput
 from portal.services.audit import policy as _policy  # noqa: F401 - registers the policies
 from portal.services.audit.models import AuditFinding, Recording, ReviewItem, SpotCheck
-from portal.services.audit.operations.common import ident, institution_codes
+from portal.services.audit.operations.common import institution_codes
 from portal.services.compliance.models import ContactAttempt
 
 INBOX_STATUSES = ("pending", "reviewed", "all")
@@ -50,7 +50,9 @@ def review_inbox(principal: Principal, status: str = "pending", *, page: int = 1
     check_access("audit.spotcheck.read", principal)
     if status not in INBOX_STATUSES:
         raise BadInput(f"status {status!r} must be one of {', '.join(INBOX_STATUSES)}", field="status")
-    page = ident(principal, page, "page")
+    if isinstance(page, bool) or not str(page).strip().lstrip("-").isdigit():
+        raise BadInput(f"page {page!r} must be a whole number", field="page")
+    page = int(str(page).strip())
     if not 1 <= page <= MAX_PAGE:
         raise BadInput(f"page {page} must be between 1 and {MAX_PAGE}", field="page")
     per_page = max(1, min(int(per_page), 200))

@@ -14,13 +14,12 @@ from datetime import date
 from sqlalchemy import insert, select, update
 from sqlalchemy.orm import Session
 
-from portal.access import Kind, Principal, check_access, guarded
+from portal.access import Principal, check_access, guarded
 from portal.core.activity import record_activity
 from portal.core.crypto import Keyring, decrypt_blob, encrypt_blob
 from portal.core.errors import BadInput, Conflict, NotFound, PortalError
 from portal.core.keys import active_data_key, data_key
 from portal.core.timeutil import utcnow
-from portal.registry.models import DebtAssignment
 from portal.services.audit import policy as _policy  # noqa: F401 - registers the policies
 from portal.services.audit.models import AuditFinding, Transcript, TranscriptBatch
 from portal.services.audit.monitor import BadLine, Finding, parse_line, scan_chunk, scan_utterance
@@ -31,7 +30,9 @@ from portal.services.audit.operations.common import (
     kind_facts,
     load_attempt,
     period_bounds,
+    resolve_attempts,
     visible,
+    worked_debts,
     working,
 )
 from portal.services.compliance.models import ContactAttempt
@@ -44,7 +45,6 @@ MAX_ERRORS = 1000
 MAX_TURNS = 2000
 STORE_CHUNK = 500
 """Lines of a JSONL batch validated, looked up and inserted together by ``upload_batch``."""
-_MAX_ID = 2**63 - 1
 MAX_UTTERANCE = 4000
 
 
@@ -228,47 +228,6 @@ def _raw_text(n: int, raw: bytes | str) -> bytes | str:
     return raw.rstrip("\r\n")
 
 
-def _numeric_ref(ref: object) -> int | None:
-    """The attempt id a reference may name (``load_attempt``'s rule: an int, or a short all-digit string)."""
-    if isinstance(ref, int) and not isinstance(ref, bool):
-        return ref if -_MAX_ID <= ref <= _MAX_ID else None
-    if isinstance(ref, str) and ref.isdigit() and len(ref) < 19:
-        return int(ref)
-    return None
-
-
-def _resolve_attempts(session: Session, principal: Principal, refs: list[object]) -> dict[object, ContactAttempt]:
-    """``load_attempt`` for many references at once: the agency's client keys first, then numeric ids (two
-    queries at most)."""
-    found: dict[object, ContactAttempt] = {}
-    keys = {r for r in refs if isinstance(r, str)}
-    if keys and principal.kind is Kind.AGENCY:
-        for a in session.scalars(select(ContactAttempt).where(ContactAttempt.agency_id == principal.institution_id,
-                                                               ContactAttempt.client_key.in_(keys))):
-            found[a.client_key] = a
-    wanted = {r: i for r in refs if r not in found and (i := _numeric_ref(r)) is not None}
-    if wanted:
-        by_id = {a.id: a for a in session.scalars(select(ContactAttempt).where(
-            ContactAttempt.id.in_(set(wanted.values()))))}
-        for r, i in wanted.items():
-            if i in by_id:
-                found[r] = by_id[i]
-    return found
-
-
-def _worked_debts(session: Session, principal: Principal, attempts: Iterable[ContactAttempt]) -> set[int]:
-    """Debts (among those of the principal's own attempts) actively assigned to the principal's agency: ``working``
-    for many rows in one query."""
-    if principal.kind is not Kind.AGENCY:
-        return set()
-    debts = {a.debt_id for a in attempts if a.agency_id == principal.institution_id}
-    if not debts:
-        return set()
-    return set(session.scalars(select(DebtAssignment.debt_id).where(
-        DebtAssignment.debt_id.in_(debts), DebtAssignment.agency_id == principal.institution_id,
-        DebtAssignment.active.is_(True))))
-
-
 def _store_chunk(session: Session, state: _BatchState, chunk: list[tuple[int, bytes | str]]) -> None:
     """Validate, check and store one chunk of lines; refused lines go to ``state.errors`` in line order."""
     principal, batch = state.principal, state.batch
@@ -280,8 +239,8 @@ def _store_chunk(session: Session, state: _BatchState, chunk: list[tuple[int, by
             parsed.append((n, tid, language, turns))
         except (BadLine, PortalError) as exc:
             bad[n] = exc
-    attempts = _resolve_attempts(session, principal, [tid for _n, tid, _l, _t in parsed]) if parsed else {}
-    worked = _worked_debts(session, principal, attempts.values())
+    attempts = resolve_attempts(session, principal, [tid for _n, tid, _l, _t in parsed]) if parsed else {}
+    worked = worked_debts(session, principal, attempts.values())
     existing: dict[int, str] = {}
     if attempts:
         existing = dict(session.execute(select(Transcript.attempt_id, Transcript.content_sha256).where(
